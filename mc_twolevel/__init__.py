@@ -1,1 +1,17 @@
+"""Monte Carlo studies of two-level games.
 
+How domestic politics decides whether international agreements are made,
+ratified and complied with: Putnam (1988), Iida (1993, 1996), Trachtman (2010).
+Models are declared in :mod:`mc_twolevel.models`; :func:`simulate`, :func:`sweep`
+and :class:`Study` run them and return labelled ``xarray.Dataset`` results.
+"""
+
+from importlib.metadata import version
+
+from .api import simulate, sweep
+from .errors import InputError
+from .model import get_model, model_names, register
+from .study import Study
+
+__version__ = version("mc_twolevel")
+__all__ = ["InputError", "Study", "get_model", "model_names", "register", "simulate", "sweep"]

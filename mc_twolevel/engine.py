@@ -1,0 +1,106 @@
+"""Plans chunks of trials, runs them, and reduces them in a fixed order.
+
+A *work item* is one chunk of trials at one parameter point: the row
+``(round, point, chunk, trials)`` of a plan. Its random stream is
+``SeedSequence(seed, spawn_key=(point, chunk))``, so its counters depend on
+nothing but the study. Items are grouped into tasks of about
+``model.chunk_trials`` trials (a few tenths of a second, so scheduler overhead
+stays small); the grouping may vary, the items and their sums do not. Point
+totals are summed over items in plan order, so a run gives the same bits with
+any number of workers, in any finishing order, interrupted or not.
+
+A fixed-``trials`` study has one round. A ``precision`` study runs rounds: one
+chunk per point first, then, from the estimates so far, enough further chunks
+for every output's 95% half-width to fall below the target (or the point to
+reach ``max_trials``). Each round depends only on earlier rounds' counters, so
+it too is deterministic and resumable.
+"""
+
+import math
+
+import numpy as np
+
+from .estimators import estimate, half_widths
+from .model import get_model
+from .rng import stream_state
+
+ROUND, POINT, CHUNK, TRIALS = range(4)
+
+
+def fixed_plan(n_points, trials, chunk_trials):
+    """Items giving every point ``trials`` trials in chunks of ``chunk_trials``."""
+    sizes = [chunk_trials] * (trials // chunk_trials) + (
+        [trials % chunk_trials] if trials % chunk_trials else []
+    )
+    return np.array(
+        [(0, p, c, n) for p in range(n_points) for c, n in enumerate(sizes)], dtype=np.int64
+    ).reshape(-1, 4)
+
+
+def point_totals(items, counters, n_points):
+    """Per-point counter totals and trial counts, summed in plan order."""
+    totals = np.zeros((n_points, counters.shape[1]))
+    trials = np.zeros(n_points, dtype=np.int64)
+    for point in range(n_points):
+        rows = items[:, POINT] == point
+        if rows.any():
+            totals[point] = np.add.reduce(counters[rows], axis=0)
+            trials[point] = items[rows, TRIALS].sum()
+    return totals, trials
+
+
+def precision_round(model, items, counters, n_points, target, chunk_trials, max_trials):
+    """The next round of a precision study (empty when every point is done)."""
+    number = int(items[:, ROUND].max()) + 1 if len(items) else 0
+    if number == 0:
+        return np.array([(0, p, 0, chunk_trials) for p in range(n_points)], dtype=np.int64)
+    totals, trials = point_totals(items, counters, n_points)
+    widths = half_widths(estimate(model, totals, trials))
+    rows = []
+    for point in np.flatnonzero((widths > target) & (trials < max_trials)):
+        wanted = trials[point] * ((widths[point] / target) ** 2 - 1) * 1.1
+        chunks = max(1, math.ceil(wanted / chunk_trials))
+        chunks = min(chunks, (max_trials - trials[point]) // chunk_trials) or 1
+        first = int(items[items[:, POINT] == point, CHUNK].max()) + 1
+        rows += [(number, point, first + c, chunk_trials) for c in range(chunks)]
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def run_items(model_name, thetas, items, seed):
+    """Counters of each item (a Dask task body: plain arrays in, plain arrays out)."""
+    model = get_model(model_name)
+    counters = np.zeros((len(items), len(model.counters)))
+    for row, (theta, item) in enumerate(zip(thetas, items)):
+        model.kernel(theta, item[TRIALS], stream_state(seed, (item[POINT], item[CHUNK])), counters[row])
+    return counters
+
+
+def group_tasks(rows, items, target_trials):
+    """Consecutive pending rows grouped into tasks of at least ``target_trials``."""
+    tasks, current, size = [], [], 0
+    for row in rows:
+        current.append(row)
+        size += items[row, TRIALS]
+        if size >= target_trials:
+            tasks.append(np.array(current))
+            current, size = [], 0
+    if current:
+        tasks.append(np.array(current))
+    return tasks
+
+
+def execute(model, thetas, seed, ledger, next_round, executor, progress):
+    """Run rounds until ``next_round`` plans nothing; returns per-point totals."""
+    while True:
+        planned = next_round(ledger.items, ledger.counters)
+        if len(planned) == 0:
+            break
+        rows = ledger.add_round(planned)
+        pending = rows[~ledger.done[rows]]
+        progress.add(ledger.items[rows, TRIALS].sum(), ledger.items[rows[ledger.done[rows]], TRIALS].sum())
+        tasks = group_tasks(pending, ledger.items, model.chunk_trials)
+        calls = [(model.name, thetas[ledger.items[t, POINT]], ledger.items[t], seed) for t in tasks]
+        for index, counters in executor.map_unordered(run_items, calls):
+            ledger.record(tasks[index], counters)
+            progress.update(ledger.items[tasks[index], TRIALS].sum())
+    return point_totals(ledger.items, ledger.counters, len(thetas))

@@ -1,0 +1,240 @@
+"""``compliance``: lobbies, adherence and compliance with international law.
+
+After Trachtman, "International Law and Domestic Political Coalitions",
+Chicago J. Int'l Law 11 (2010), building on Grossman and Helpman (1994, 1995)
+and Dai (2005). Two states, ``h`` and ``f``; in each, lobbies of uncertain
+magnitude push on one policy (x in h, y in f).
+
+One trial:
+
+1. **t1, adherence.** All fourteen magnitudes are drawn. h adheres iff
+   ``J + L + Ph1 + Gh1 > K`` (f likewise with M, Q, Pf1, Gf1 against N); an
+   agreement exists iff both adhere. The rule has *depth* in h iff ``J <= K``.
+2. **t1 -> t2.** Over ``horizon`` years each magnitude follows geometric
+   Brownian motion, ``m2 = m1 exp((drift - vol^2/2) T + vol sqrt(T) Z)``.
+   With ``lockin`` the lobbies that won at t1 (direct, recip, pill and gov
+   where the state adhered; oppose where it did not) drift by ``lockin`` more
+   a year. Regime shocks arrive at rate ``shock_rate`` a year in each state;
+   if one arrives, all of that state's magnitudes are redrawn from their t1
+   distributions at the last shock, and evolve (without lock-in, whose
+   coalition is gone) over the time left: the time back from t2 to the last
+   shock of a Poisson process is exponential, cut at ``horizon``.
+3. **t2, compliance.** h's support for complying when f plays ``s_f``::
+
+       S_h(s_f) = J2 + (1 + shadow) L2 s_f + Ph2 + (1 + shadow) Gh2 - K2
+
+   h is *unconditional* if ``S_h(0) > 0``, *conditional* if
+   ``S_h(0) <= 0 < S_h(1)``, a *violator* otherwise. Play is the pure Nash
+   equilibrium; when both are conditional there are two and ``select`` picks
+   ``cooperative`` (both comply) or ``noncooperative`` (both violate).
+4. **sequential**: f performs first; h then decides with L's stake gone
+   (asset specificity), so h complies iff ``S_h(0) > 0``; f, anticipating
+   that, complies iff ``S_f(s_h) > 0``. The type outputs still describe the
+   simultaneous game.
+
+Modelling choices where the paper is silent: direct, oppose and recip are
+strengths and cannot be negative (a ``normal`` draw is floored at 0; a
+constant or uniform bound below 0 is refused); pill and gov may be negative
+(an anti-international-law lobby or government netted against them). A
+magnitude keeps its sign under geometric Brownian motion. ``p_depth`` is the
+share of agreements with depth in at least one state.
+
+Not yet built: insincere adherence, repeated compliance and many states
+(stages 5-7 of the specification).
+"""
+
+import math
+
+import numba
+import numpy as np
+
+from ..distributions import Dist, draw
+from ..model import Model, Probability
+from ..params import Choice, Flag, Magnitude, ParamSet, Real
+from ..rng import normal, uniform
+
+STATES = ("h", "f")
+ROLES = ("direct", "oppose", "recip", "pill1", "pill2", "gov1", "gov2")
+_ROLE_DOCS = {
+    "direct": ("J", "M", "the lobby for its own state's policy (e.g. consumers of imports)"),
+    "oppose": ("K", "N", "the lobby against it (e.g. import-competing producers)"),
+    "recip": ("L", "Q", "the lobby that gains from the other state's compliance (e.g. exporters)"),
+    "pill1": ("Ph1", "Pf1", "the pro-international-law lobby at adherence (negative: anti-IL)"),
+    "pill2": ("Ph2", "Pf2", "the pro-international-law lobby at compliance (negative: anti-IL)"),
+    "gov1": ("Gh1", "Gf1", "the government's own interest at adherence (welfare, retaliation)"),
+    "gov2": ("Gh2", "Gf2", "the government's own interest at compliance (welfare, retaliation)"),
+}
+_ROLE_DEFAULTS = {
+    "direct": Dist("lognormal", 1.0, 0.5),
+    "oppose": Dist("lognormal", 1.0, 0.5),
+    "recip": Dist("lognormal", 0.5, 0.5),
+    "pill1": Dist("constant", 0.1),
+    "pill2": Dist("constant", 0.3),
+    "gov1": Dist("constant", 0.1),
+    "gov2": Dist("constant", 0.3),
+}
+
+
+def _magnitudes():
+    for state in STATES:
+        for role in ROLES:
+            symbol = _ROLE_DOCS[role][STATES.index(state)]
+            yield Magnitude(
+                f"{role}_{state}",
+                _ROLE_DEFAULTS[role],
+                f"{symbol}: {_ROLE_DOCS[role][2]}",
+                units="political valence",
+                signed=role.startswith(("pill", "gov")),
+            )
+
+
+PARAMS = ParamSet(
+    *_magnitudes(),
+    Real("horizon", 5.0, 0.0, 200.0, "T: time from adherence (t1) to compliance (t2)", "years"),
+    Real("drift", 0.0, -2.0, 2.0, "trend of every magnitude's geometric Brownian motion", "1/year"),
+    Real("vol", 0.2, 0.0, 3.0, "volatility of every magnitude's geometric Brownian motion", "1/sqrt(year)"),
+    Real("lockin", 0.0, -2.0, 2.0, "extra drift of the lobbies that won at t1", "1/year"),
+    Real("shock_rate", 0.0, 0.0, 10.0, "rate of regime shocks that redraw a state's magnitudes", "1/year"),
+    Real("shadow", 0.5, 0.0, 100.0, "weight of future and linked cooperation on recip and gov at t2"),
+    Choice("select", "cooperative", ("cooperative", "noncooperative"), "equilibrium played when both are conditional"),
+    Flag("sequential", False, "f performs first; h then decides with its recip lobby's stake gone"),
+)
+
+COUNTERS = (
+    "adhere_h", "adhere_f", "adhere", "depth", "comply_h", "comply_f", "mutual",
+    "unconditional_h", "conditional_h", "violator_h",
+    "unconditional_f", "conditional_f", "violator_f", "multiple",
+)  # fmt: skip
+
+_BOTH = "both states adhered"
+OUTPUTS = (
+    Probability("p_adhere_h", "adhere_h", "h adheres at t1"),
+    Probability("p_adhere_f", "adhere_f", "f adheres at t1"),
+    Probability("p_adhere", "adhere", "both adhere: an agreement exists"),
+    Probability("p_depth", "depth", "the agreement has depth in h or f", "adhere", _BOTH),
+    Probability("p_comply_h", "comply_h", "h complies at t2", "adhere", _BOTH),
+    Probability("p_comply_f", "comply_f", "f complies at t2", "adhere", _BOTH),
+    Probability("p_mutual", "mutual", "both comply at t2", "adhere", _BOTH),
+    Probability("p_unconditional_h", "unconditional_h", "h complies whatever f does (all trials)"),
+    Probability("p_conditional_h", "conditional_h", "h complies iff f does (all trials)"),
+    Probability("p_violator_h", "violator_h", "h violates whatever f does (all trials)"),
+    Probability("p_unconditional_f", "unconditional_f", "f complies whatever h does (all trials)"),
+    Probability("p_conditional_f", "conditional_f", "f complies iff h does (all trials)"),
+    Probability("p_violator_f", "violator_f", "f violates whatever h does (all trials)"),
+    Probability("p_multiple", "multiple", "both conditional: two equilibria (all trials)"),
+)
+
+_MAG = np.array([[PARAMS.offset[f"{r}_{s}"] for r in ROLES] for s in STATES], dtype=np.int64)
+_DIRECT, _OPPOSE, _RECIP, _PILL1, _PILL2, _GOV1, _GOV2 = range(len(ROLES))
+_HORIZON, _DRIFT, _VOL, _LOCKIN, _SHOCK, _SHADOW, _SELECT, _SEQUENTIAL = (
+    PARAMS.offset[n]
+    for n in ("horizon", "drift", "vol", "lockin", "shock_rate", "shadow", "select", "sequential")
+)
+_UNCONDITIONAL, _CONDITIONAL, _VIOLATOR = 0, 1, 2
+
+
+@numba.njit
+def _draw_role(s, theta, state, role):
+    o = _MAG[state, role]
+    m = draw(s, theta[o], theta[o + 1], theta[o + 2])
+    return m if role >= _PILL1 or m > 0.0 else 0.0  # strengths are floored at zero
+
+
+@numba.njit
+def _grow(s, m, rate, vol, years):
+    """A magnitude after ``years`` of geometric Brownian motion."""
+    if years == 0.0:
+        return m
+    return m * math.exp((rate - 0.5 * vol * vol) * years + vol * math.sqrt(years) * normal(s))
+
+
+@numba.njit
+def _t2_support(s, theta, state, adhered, t1):
+    """``(S(0), S(1))`` at t2 for ``state``, from its t1 magnitudes ``t1``."""
+    horizon, drift, vol = theta[_HORIZON], theta[_DRIFT], theta[_VOL]
+    years, lockin, m = horizon, theta[_LOCKIN], t1
+    if theta[_SHOCK] > 0.0:
+        since_shock = -math.log1p(-uniform(s)) / theta[_SHOCK]
+        if since_shock < horizon:  # a revolution: redraw, evolve since, no lock-in
+            years, lockin = since_shock, 0.0
+            m = np.empty(len(ROLES))
+            for role in range(len(ROLES)):
+                m[role] = _draw_role(s, theta, state, role)
+    won = lockin if adhered else 0.0
+    lost = 0.0 if adhered else lockin
+    direct = _grow(s, m[_DIRECT], drift + won, vol, years)
+    oppose = _grow(s, m[_OPPOSE], drift + lost, vol, years)
+    recip = _grow(s, m[_RECIP], drift + won, vol, years)
+    pill = _grow(s, m[_PILL2], drift + won, vol, years)
+    gov = _grow(s, m[_GOV2], drift + won, vol, years)
+    weight = 1.0 + theta[_SHADOW]
+    alone = direct + pill + weight * gov - oppose
+    return alone, alone + weight * recip
+
+
+@numba.njit
+def _kind(alone, together):
+    if alone > 0.0:
+        return _UNCONDITIONAL
+    return _CONDITIONAL if together > 0.0 else _VIOLATOR
+
+
+@numba.njit
+def _play(kind_h, kind_f, support_h, support_f, cooperative, sequential):
+    """Compliance ``(h, f)`` in the t2 game's equilibrium."""
+    if sequential:
+        h = kind_h == _UNCONDITIONAL
+        return h, support_f[1 if h else 0] > 0.0
+    if kind_h == _UNCONDITIONAL:
+        return True, kind_f != _VIOLATOR
+    if kind_f == _UNCONDITIONAL:
+        return kind_h != _VIOLATOR, True
+    both = cooperative and kind_h == _CONDITIONAL and kind_f == _CONDITIONAL
+    return both, both
+
+
+@numba.njit(nogil=True, cache=True)
+def kernel(theta, trials, states, totals):
+    """Add the counters of ``trials`` compliance trials at ``theta`` into ``totals``."""
+    s = states[0]
+    cooperative = theta[_SELECT] == 0.0
+    sequential = theta[_SEQUENTIAL] == 1.0
+    t1 = np.empty((2, len(ROLES)))
+    support = np.empty((2, 2))
+    kinds = np.empty(2, dtype=np.int64)
+    adhere = np.empty(2, dtype=np.bool_)
+    depth = np.empty(2, dtype=np.bool_)
+    for _ in range(trials):
+        for state in range(2):
+            for role in range(len(ROLES)):
+                t1[state, role] = _draw_role(s, theta, state, role)
+            m = t1[state]
+            adhere[state] = m[_DIRECT] + m[_RECIP] + m[_PILL1] + m[_GOV1] > m[_OPPOSE]
+            depth[state] = m[_DIRECT] <= m[_OPPOSE]
+            support[state, 0], support[state, 1] = _t2_support(s, theta, state, adhere[state], m)
+            kinds[state] = _kind(support[state, 0], support[state, 1])
+            totals[7 + 3 * state + kinds[state]] += 1.0
+        totals[0] += adhere[0]
+        totals[1] += adhere[1]
+        totals[13] += kinds[0] == _CONDITIONAL and kinds[1] == _CONDITIONAL
+        if adhere[0] and adhere[1]:
+            comply_h, comply_f = _play(
+                kinds[0], kinds[1], support[0], support[1], cooperative, sequential
+            )
+            totals[2] += 1.0
+            totals[3] += depth[0] or depth[1]
+            totals[4] += comply_h
+            totals[5] += comply_f
+            totals[6] += comply_h and comply_f
+
+
+MODEL = Model(
+    name="compliance",
+    summary="lobbies, adherence and compliance with international law (Trachtman 2010)",
+    reference="Trachtman, International Law and Domestic Political Coalitions, Chicago J. Int'l Law 11 (2010)",
+    params=PARAMS,
+    counters=COUNTERS,
+    outputs=OUTPUTS,
+    kernel=kernel,
+    chunk_trials=1 << 21,
+)

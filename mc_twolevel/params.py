@@ -1,0 +1,159 @@
+"""Declared parameters: name, default, valid range, units, one-line meaning.
+
+A model lists its parameters in a :class:`ParamSet`. The set validates what a
+user writes (refusing a value out of range with a message naming the
+parameter, the value and the range), applies sweep keys (``"vol"`` or a
+distribution field such as ``"pill2_h.median"``), and encodes a parameter
+point as the flat ``float64`` vector a kernel reads by fixed offsets.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distributions import Dist, parse_dist
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Real:
+    """A real (or integer) parameter in the closed range ``[low, high]``."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    doc: str
+    units: str = ""
+    integer: bool = False
+    width = 1
+
+    def parse(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InputError(f"{self.name}: expected a number, got {value!r}")
+        if self.integer and value != int(value):
+            raise InputError(f"{self.name}: expected a whole number, got {value!r}")
+        if not self.low <= value <= self.high:
+            raise InputError(f"{self.name} = {value!r} is out of range; it must lie in {self.range}")
+        return int(value) if self.integer else float(value)
+
+    @property
+    def range(self):
+        return f"[{self.low:g}, {self.high:g}]"
+
+    def encode(self, value):
+        return (float(value),)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed list of options (strings or booleans)."""
+
+    name: str
+    default: object
+    options: tuple
+    doc: str
+    units = ""
+    width = 1
+
+    def parse(self, value):
+        matches = [o for o in self.options if o == value and type(o) is type(value)]
+        if not matches:
+            shown = ", ".join(repr(o) for o in self.options)
+            raise InputError(f"{self.name} = {value!r} is not allowed; choose one of {shown}")
+        return matches[0]
+
+    @property
+    def range(self):
+        return " | ".join(str(o).lower() if isinstance(o, bool) else o for o in self.options)
+
+    def encode(self, value):
+        return (float(self.options.index(value)),)
+
+
+def Flag(name, default, doc):
+    """A true/false switch."""
+    return Choice(name, default, (False, True), doc)
+
+
+@dataclass(frozen=True)
+class Magnitude:
+    """A distribution-valued parameter (see :mod:`mc_twolevel.distributions`).
+
+    ``signed = False`` declares a quantity that cannot be negative: constants
+    and uniform bounds below zero are refused, and the kernel floors draws
+    from an unbounded family at zero (documented by the model).
+    """
+
+    name: str
+    default: Dist
+    doc: str
+    units: str = ""
+    signed: bool = True
+    width = 3
+
+    def parse(self, value):
+        dist = parse_dist(value, self.name)
+        smallest = {"constant": dist.a, "uniform": dist.a}.get(dist.family, 0.0)
+        if not self.signed and smallest < 0:
+            raise InputError(f"{self.name} = {dist} can be negative; {self.name} must be >= 0")
+        return dist
+
+    @property
+    def range(self):
+        return "any distribution" if self.signed else "any distribution on [0, inf)"
+
+    def encode(self, value):
+        return value.encode()
+
+
+class ParamSet:
+    """An ordered set of declared parameters with their offsets in a kernel's vector."""
+
+    def __init__(self, *params):
+        self.params = {p.name: p for p in params}
+        if len(self.params) != len(params):
+            raise ValueError("duplicate parameter names")
+        offsets = np.cumsum([0] + [p.width for p in params])
+        self.offset = dict(zip(self.params, (int(o) for o in offsets[:-1])))
+        self.size = int(offsets[-1])
+
+    def __iter__(self):
+        return iter(self.params.values())
+
+    def __contains__(self, name):
+        return name in self.params
+
+    def defaults(self):
+        return {p.name: p.default for p in self}
+
+    def _param(self, name):
+        if name not in self.params:
+            known = ", ".join(self.params)
+            raise InputError(f"unknown parameter {name!r}; this model's parameters are: {known}")
+        return self.params[name]
+
+    def resolve(self, overrides=None):
+        """The full, validated point: defaults updated with ``overrides``."""
+        point = self.defaults()
+        for name, value in (overrides or {}).items():
+            point = self.apply(point, name, value)
+        return point
+
+    def apply(self, point, key, value):
+        """A copy of ``point`` with ``key`` (``name`` or ``name.field``) set to ``value``."""
+        name, _, field = key.partition(".")
+        param = self._param(name)
+        if field and not isinstance(param, Magnitude):
+            raise InputError(f"{key}: {name} is not distribution-valued, so it has no field {field!r}")
+        new = param.parse(point[name].with_field(field, value, name) if field else value)
+        return {**point, name: new}
+
+    def encode(self, point):
+        """The kernel's ``float64`` vector for a resolved point."""
+        return np.array([x for p in self for x in p.encode(point[p.name])], dtype=np.float64)
+
+    def to_plain(self, point):
+        """The point as plain TOML/JSON values (distributions as tables)."""
+        return {k: v.to_value() if isinstance(v, Dist) else v for k, v in point.items()}

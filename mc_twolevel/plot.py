@@ -1,0 +1,97 @@
+"""Standard figures of a finished store.
+
+One panel per output: the estimate against the first swept dimension, one
+line per value of the second, with its 95% interval shaded. Further
+dimensions are held at their first value (said in the title). A study with no
+sweep gets a bar chart of its probabilities with interval whiskers.
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from .errors import InputError  # noqa: E402
+from .model import get_model  # noqa: E402
+from .store import open_finished  # noqa: E402
+
+
+def output_names(dataset):
+    """The model's outputs present in ``dataset``, in the order the model declares them."""
+    return [o.name for o in get_model(dataset.attrs["model"]).outputs if o.name in dataset]
+
+
+def _load(path):
+    path = Path(path)
+    if path.suffix == ".nc":
+        return xr.load_dataset(path)
+    try:
+        attrs = xr.open_zarr(path, consolidated=False).attrs
+    except (FileNotFoundError, ValueError, KeyError):
+        raise InputError(f"{path} is not a finished mc_twolevel store") from None
+    dataset = open_finished(path, attrs.get("study_hash"))
+    if dataset is None:
+        raise InputError(f"{path} is not finished; run the study again to complete it")
+    return dataset
+
+
+def _bars(dataset, names, ax):
+    values = np.array([float(dataset[n]) for n in names])
+    lo = np.array([float(dataset[f"{n}_lo"]) for n in names])
+    hi = np.array([float(dataset[f"{n}_hi"]) for n in names])
+    ax.barh(names, values, xerr=[values - lo, hi - values], color="tab:blue")
+    ax.set_xlabel("estimate (95% interval)")
+    ax.invert_yaxis()
+
+
+def _panel(dataset, name, ax):
+    dims = list(dataset[name].dims)
+    held = {d: 0 for d in dims[2:]}
+    x, hue = dims[0], dims[1] if len(dims) > 1 else None
+    for label, sub in (dataset.isel(held).groupby(hue) if hue else [(None, dataset.isel(held))]):
+        sub = sub.squeeze(drop=True) if hue else sub
+        line = ax.plot(sub[x], sub[name], marker="o", ms=3, label=f"{hue} = {label}" if hue else None)
+        ax.fill_between(sub[x], sub[f"{name}_lo"], sub[f"{name}_hi"], alpha=0.25, color=line[0].get_color())
+    ax.set_title(name + (f"  ({', '.join(f'{d}={dataset[d].values[0]}' for d in held)})" if held else ""), fontsize=9)
+    ax.set_xlabel(x)
+    ax.grid(alpha=0.3)
+
+
+def plot_dataset(dataset, path, names=None):
+    """Draw the standard figure of ``dataset`` to ``path`` (PNG)."""
+    names = names or output_names(dataset)
+    if not dataset[names[0]].dims:
+        fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1.5))
+        _bars(dataset, names, ax)
+    else:
+        cols = min(4, len(names))
+        rows = -(-len(names) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+        for ax, name in zip(axes.flat, names):
+            _panel(dataset, name, ax)
+        for ax in axes.flat[len(names):]:
+            ax.remove()
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        if labels:
+            fig.legend(handles, labels, loc="lower right", fontsize=8)
+    params = json.loads(dataset.attrs.get("params", "{}"))
+    fig.suptitle(f"{dataset.attrs.get('model', '')}: {int(dataset.trials.max()):,} trials per point, "
+                 f"seed {dataset.attrs.get('seed')}" + ("" if params else ""), fontsize=10)  # fmt: skip
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_store(store, out=None):
+    """Draw the standard figures of a finished store; returns the PNG paths."""
+    store = Path(store)
+    dataset = _load(store)
+    folder = Path(out) if out else store.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return [plot_dataset(dataset, folder / f"{store.stem}.png")]

@@ -1,0 +1,240 @@
+"""Studies: a model, fixed parameters, a sweep, a trial budget and a seed.
+
+A study file (TOML) names a model and says how much to run::
+
+    model = "compliance"
+    trials = 1_000_000        # per parameter point; or precision = 1e-3
+    seed = 20261121
+
+    [params]                  # fixed values
+    horizon = 5
+    direct_h = { dist = "lognormal", median = 1.0, sigma = 0.4 }
+
+    [sweep]                   # every combination
+    vol = [0.1, 0.2, 0.4]
+    "pill2_h.median" = { start = 0.0, stop = 2.0, num = 21 }
+
+Optional keys: ``chunk_trials`` (trials per random-stream chunk; the model's
+default otherwise), ``max_trials`` (cap per point in precision mode, default
+1e9), and a ``[cluster]`` table for dask-jobqueue (``type = "slurm"``,
+``jobs = 4`` and the cluster's own options).
+"""
+
+import hashlib
+import itertools
+import json
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import numba
+import numpy as np
+import xarray as xr
+
+from . import engine
+from . import store as stores
+from .distributions import Dist
+from .errors import InputError
+from .estimators import estimate
+from .model import get_model
+from .parallel import Progress, executor
+from .rng import stream_state
+
+DEFAULT_TRIALS = 1_000_000
+KEYS = {"model", "trials", "precision", "seed", "chunk_trials", "max_trials", "params", "sweep", "cluster"}
+
+
+def _whole(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InputError(f"{name} = {value!r}: expected a whole number >= {low}")
+    return value
+
+
+def _sweep_values(key, spec):
+    """The list of values of one ``[sweep]`` entry."""
+    if isinstance(spec, list) and spec:
+        return spec
+    if isinstance(spec, dict) and set(spec) == {"start", "stop", "num"}:
+        num = spec["num"]
+        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+            raise InputError(f"sweep {key!r}: num = {num!r} must be a whole number >= 1")
+        try:
+            return [float(v) for v in np.linspace(spec["start"], spec["stop"], num)]
+        except (TypeError, ValueError):
+            raise InputError(f"sweep {key!r}: start and stop must be numbers") from None
+    raise InputError(
+        f"sweep {key!r}: expected a non-empty list of values or a table "
+        f"{{ start = ..., stop = ..., num = ... }}, got {spec!r}"
+    )
+
+
+def _label(value):
+    return str(value) if isinstance(value, (Dist, dict)) else value
+
+
+@dataclass
+class Study:
+    """A model, fixed parameters, a sweep, a trial budget and a seed."""
+
+    model: str
+    params: dict = field(default_factory=dict)
+    sweep: dict = field(default_factory=dict)
+    trials: int | None = None
+    precision: float | None = None
+    seed: int = 0
+    chunk_trials: int | None = None
+    max_trials: int = 10**9
+    cluster: dict | None = None
+
+    def __post_init__(self):
+        self.spec = get_model(self.model)
+        if self.trials is not None and self.precision is not None:
+            raise InputError("give either trials or precision, not both")
+        if self.precision is None:
+            self.trials = _whole("trials", DEFAULT_TRIALS if self.trials is None else self.trials, 1)
+        elif isinstance(self.precision, bool) or not isinstance(self.precision, (int, float)) or not 0 < self.precision < 0.5:
+            raise InputError(f"precision = {self.precision!r}: expected a 95% half-width in (0, 0.5)")
+        self.seed = _whole("seed", self.seed, 0)
+        self.chunk_trials = _whole("chunk_trials", self.chunk_trials or self.spec.chunk_trials, 1)
+        self.max_trials = _whole("max_trials", self.max_trials, 1)
+        if not isinstance(self.params, dict) or not isinstance(self.sweep, dict):
+            raise InputError("[params] and [sweep] must be tables")
+        self.sweep = {key: _sweep_values(key, spec) for key, spec in self.sweep.items()}
+        self.base = self.spec.params.resolve(self.params)
+        self.points = [self._point(values) for values in itertools.product(*self.sweep.values())]
+        self.thetas = np.array([self.spec.prepare(p) for p in self.points])
+
+    def _point(self, values):
+        point = self.base
+        for key, value in zip(self.sweep, values):
+            point = self.spec.params.apply(point, key, value)
+        return point
+
+    @classmethod
+    def from_toml(cls, path):
+        """Read a study file; a missing or malformed file is an :class:`InputError`."""
+        path = Path(path)
+        try:
+            with path.open("rb") as handle:
+                raw = tomllib.load(handle)
+        except FileNotFoundError:
+            raise InputError(f"study file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(f"study file {path} is not valid TOML: {error}") from None
+        return cls.from_dict(raw, source=path)
+
+    @classmethod
+    def from_dict(cls, raw, source="study"):
+        unknown = set(raw) - KEYS
+        if unknown:
+            raise InputError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(KEYS))}")
+        if "model" not in raw:
+            raise InputError(f"{source}: no model named; add e.g. model = \"compliance\"")
+        return cls(**raw)
+
+    @property
+    def shape(self):
+        return tuple(len(v) for v in self.sweep.values())
+
+    def describe(self):
+        """The study as plain JSON-able values (what the hash covers)."""
+        raw = asdict(self)
+        raw.pop("cluster")
+        raw["params"] = self.spec.params.to_plain(self.base)
+        raw["sweep"] = {k: [_label(v) for v in values] for k, values in self.sweep.items()}
+        raw["package_version"] = version("mc_twolevel")
+        return raw
+
+    @property
+    def hash(self):
+        text = json.dumps(self.describe(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def next_round(self, items, counters):
+        if self.precision is not None:
+            return engine.precision_round(
+                self.spec, items, counters, len(self.points), self.precision,
+                self.chunk_trials, self.max_trials,
+            )  # fmt: skip
+        if len(items):
+            return items[:0]
+        return engine.fixed_plan(len(self.points), self.trials, self.chunk_trials)
+
+    def run(self, store=None, client=None, scheduler=None, workers=None, progress=None):
+        """Run the study and return its Dataset; with ``store``, write and resume it there.
+
+        ``client`` (a ``distributed.Client``) or ``scheduler`` (an address) runs on an
+        existing cluster; otherwise ``workers`` cores of this machine (default: all),
+        or this process alone when ``workers == 1`` and no store is kept.
+        """
+        if store is not None:
+            finished = stores.open_finished(store, self.hash)
+            if finished is not None:
+                return finished
+        description = json.dumps(self.describe(), default=str)
+        ledger = (
+            stores.open_ledger(store, self.hash, len(self.spec.counters), description)
+            if store is not None
+            else stores.MemoryLedger(len(self.spec.counters))
+        )
+        compile_seconds = self._compile()
+        bar = Progress(progress)
+        started = time.perf_counter()
+        serial = workers == 1 and store is None and client is None and scheduler is None
+        try:
+            with executor(client, scheduler, workers, self.cluster, serial) as runner:
+                totals, trials = engine.execute(
+                    self.spec, self.thetas, self.seed, ledger, self.next_round, runner, bar
+                )
+        finally:
+            bar.close()
+        timings = {"compile_seconds": compile_seconds, "run_seconds": time.perf_counter() - started}
+        dataset = self.to_dataset(totals, trials, timings)
+        if store is not None:
+            stores.write_finished(dataset, store)
+        return dataset
+
+    def _compile(self):
+        """Compile (or load from cache) the kernel here; the seconds it took."""
+        started = time.perf_counter()
+        self.spec.kernel(self.thetas[0], 1, stream_state(0, (0,)), self.spec.new_totals())
+        return time.perf_counter() - started
+
+    def to_dataset(self, totals, trials, timings):
+        """The labelled results: one dimension per swept key, one variable per output."""
+        dims = tuple(self.sweep)
+        coords = {k: [_label(v) for v in values] for k, values in self.sweep.items()}
+        shaped = lambda a: a.reshape(self.shape)  # noqa: E731
+        variables = {"trials": (dims, shaped(trials), {"long_name": "trials run at this point"})}
+        for spec in self.spec.outputs:
+            value, se, lo, hi, n = estimate(self.spec, totals, trials)[spec.name]
+            given = spec.given_doc or "all trials"
+            meta = {"long_name": spec.doc, "given": given, "units": getattr(spec, "units", "")}
+            variables[spec.name] = (dims, shaped(value), meta)
+            variables[f"{spec.name}_se"] = (dims, shaped(se), {"long_name": f"standard error of {spec.name}"})
+            interval = "Wilson score 95%" if spec.name.startswith("p_") else "normal 95%"
+            variables[f"{spec.name}_lo"] = (dims, shaped(lo), {"long_name": f"{interval} interval, lower"})
+            variables[f"{spec.name}_hi"] = (dims, shaped(hi), {"long_name": f"{interval} interval, upper"})
+            variables[f"{spec.name}_n"] = (
+                dims, shaped(n.astype(np.int64)), {"long_name": f"trials {spec.name} rests on ({given})"},
+            )  # fmt: skip
+        attrs = {
+            "model": self.model,
+            "model_reference": self.spec.reference,
+            "params": json.dumps(self.spec.params.to_plain(self.base)),
+            "sweep": json.dumps({k: [_label(v) for v in vals] for k, vals in self.sweep.items()}, default=str),
+            "seed": self.seed,
+            "trials_per_point": self.trials if self.trials is not None else -1,
+            "precision": self.precision if self.precision is not None else float("nan"),
+            "chunk_trials": self.chunk_trials,
+            stores.HASH: self.hash,
+            "study": json.dumps(self.describe(), default=str),
+            "mc_twolevel_version": version("mc_twolevel"),
+            "numba_version": numba.__version__,
+            "numpy_version": np.__version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **{k: round(v, 6) for k, v in timings.items()},
+        }
+        return xr.Dataset(variables, coords=coords, attrs=attrs)
