@@ -16,6 +16,7 @@ reach ``max_trials``). Each round depends only on earlier rounds' counters, so
 it too is deterministic and resumable.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -49,9 +50,11 @@ def point_totals(items, counters, n_points):
     return totals, trials
 
 
-def precision_round(model, items, counters, n_points, target, chunk_trials, max_trials):
-    """The next round of a precision study (empty when every point is done)."""
-    number = int(items[:, ROUND].max()) + 1 if len(items) else 0
+def precision_round(number, items, counters, model, n_points, target, chunk_trials, max_trials):
+    """Round ``number`` of a precision study from the earlier rounds' ``items`` and ``counters``.
+
+    Empty when every point has met the target or reached ``max_trials``.
+    """
     if number == 0:
         return np.array([(0, p, 0, chunk_trials) for p in range(n_points)], dtype=np.int64)
     totals, trials = point_totals(items, counters, n_points)
@@ -90,9 +93,14 @@ def group_tasks(rows, items, target_trials):
 
 
 def execute(model, thetas, seed, ledger, next_round, executor, progress):
-    """Run rounds until ``next_round`` plans nothing; returns per-point totals."""
-    while True:
-        planned = next_round(ledger.items, ledger.counters)
+    """Run rounds until ``next_round`` plans nothing; returns per-point totals.
+
+    ``next_round(number, items, counters)`` plans round ``number`` from the items
+    and counters of the rounds before it, so a resumed run replans identically.
+    """
+    for number in itertools.count():
+        earlier = ledger.items[:, ROUND] < number
+        planned = next_round(number, ledger.items[earlier], ledger.counters[earlier])
         if len(planned) == 0:
             break
         rows = ledger.add_round(planned)

@@ -152,13 +152,14 @@ class Study:
         text = json.dumps(self.describe(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def next_round(self, items, counters):
+    def next_round(self, number, items, counters):
+        """Round ``number`` of this study's plan, from the rounds before it."""
         if self.precision is not None:
             return engine.precision_round(
-                self.spec, items, counters, len(self.points), self.precision,
+                number, items, counters, self.spec, len(self.points), self.precision,
                 self.chunk_trials, self.max_trials,
             )  # fmt: skip
-        if len(items):
+        if number > 0:
             return items[:0]
         return engine.fixed_plan(len(self.points), self.trials, self.chunk_trials)
 

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+
+SIGMAS = 5  # every Monte Carlo comparison in this suite is within 5 standard errors
+
+
+def assert_within(dataset, name, expected, sigmas=SIGMAS):
+    """``dataset[name]`` is within ``sigmas`` standard errors of ``expected``."""
+    value, se = float(dataset[name]), float(dataset[f"{name}_se"])
+    assert se > 0 or value == expected, f"{name}: se is 0 and {value} != {expected}"
+    assert abs(value - expected) <= sigmas * se, (
+        f"{name} = {value:.6f} +/- {se:.2e}, expected {expected:.6f} "
+        f"({abs(value - expected) / se:.1f} standard errors away)"
+    )
+
+
+def two_sample_z(k1, n1, k2, n2):
+    """The z statistic of two proportions (0 when both are certain and agree)."""
+    p = (k1 + k2) / (n1 + n2)
+    se = np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+    diff = k1 / n1 - k2 / n2
+    return 0.0 if se == 0 and diff == 0 else abs(diff) / se
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A two-thread in-process Dask cluster, the engine's local layout."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            yield client
+
+
+UNIFORM = {"dist": "uniform", "low": 0.0, "high": 1.0}
+
+
+def known_answer_params(**extra):
+    """models.md section 2's known-answer set-up: J, L, K ~ U(0, 1), adherence forced."""
+    params = {"horizon": 0.0, "shadow": 0.0}
+    for s in ("h", "f"):
+        params.update({f"direct_{s}": UNIFORM, f"oppose_{s}": UNIFORM, f"recip_{s}": UNIFORM,
+                       f"pill1_{s}": 10.0, f"pill2_{s}": 0.0, f"gov1_{s}": 0.0, f"gov2_{s}": 0.0})  # fmt: skip
+    params.update(extra)
+    return params

@@ -1,0 +1,46 @@
+"""Declared parameters: validation, sweep keys and encoding."""
+
+import pytest
+
+import mc_twolevel as mc
+from mc_twolevel.distributions import Dist
+
+PARAMS = mc.get_model("compliance").params
+
+
+@pytest.mark.parametrize(
+    "overrides, words",
+    [
+        ({"horizon": -1}, ["horizon", "-1", "[0, 200]"]),
+        ({"shadow": "much"}, ["shadow", "number"]),
+        ({"select": "friendly"}, ["select", "cooperative"]),
+        ({"sequential": 1}, ["sequential"]),
+        ({"nonsense": 1}, ["nonsense", "horizon"]),
+        ({"direct_h": {"dist": "lognormal", "median": -1.0, "sigma": 0.4}}, ["direct_h", "median > 0"]),
+        ({"direct_h": {"dist": "uniform", "low": 2.0, "high": 1.0}}, ["direct_h", "low <= high"]),
+        ({"direct_h": {"dist": "normal", "mean": 1.0}}, ["direct_h", "mean, sd"]),
+        ({"direct_h": {"dist": "cauchy", "loc": 1.0}}, ["direct_h", "cauchy", "lognormal"]),
+        ({"direct_h": {"median": 1.0}}, ["direct_h", "dist"]),
+        ({"pill2_h.sigma": 0.3}, ["pill2_h", "constant", "sigma"]),
+        ({"horizon.median": 0.3}, ["horizon", "not distribution-valued"]),
+    ],
+)
+def test_bad_values_are_refused_by_name(overrides, words):
+    with pytest.raises(mc.InputError) as error:
+        PARAMS.resolve(overrides)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_a_field_of_a_distribution_can_be_set():
+    point = PARAMS.resolve({"pill2_h": {"dist": "lognormal", "median": 1.0, "sigma": 0.5}, "pill2_h.median": 2.0})
+    assert point["pill2_h"] == Dist("lognormal", 2.0, 0.5)
+
+
+def test_encoding_puts_each_parameter_at_its_offset():
+    point = PARAMS.resolve({"horizon": 7.5, "select": "noncooperative", "oppose_f": {"dist": "uniform", "low": 0.5, "high": 2.0}})
+    theta = PARAMS.encode(point)
+    assert theta.size == PARAMS.size
+    assert theta[PARAMS.offset["horizon"]] == 7.5
+    assert theta[PARAMS.offset["select"]] == 1.0
+    assert list(theta[PARAMS.offset["oppose_f"]:][:3]) == [2.0, 0.5, 2.0]
