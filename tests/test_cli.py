@@ -1,0 +1,128 @@
+"""The command line: listings, bad input (exit 2, no traceback), kill and resume."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+import zarr
+
+from mc_twolevel.cli import main
+
+GOOD = """
+model = "compliance"
+trials = 20_000
+seed = 1
+[params]
+horizon = 2
+[sweep]
+shadow = [0, 1]
+"""
+
+
+def run_cli(tmp_path, capsys, text, *extra):
+    path = tmp_path / "study.toml"
+    path.write_text(text)
+    status = main(["run", str(path), "--out", str(tmp_path / "out.zarr"), *extra])
+    return status, " ".join(capsys.readouterr().err.split())  # the paragraph, unwrapped
+
+
+def test_models_lists_and_describes(capsys):
+    assert main(["models"]) == 0
+    assert "compliance" in capsys.readouterr().out
+    assert main(["models", "compliance"]) == 0
+    text = capsys.readouterr().out
+    for word in ("pill2_h", "lognormal(median=1, sigma=0.5)", "[0, 200]", "p_mutual", "both states adhered"):
+        assert word in text
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (GOOD.replace('"compliance"', '"complience"'), ["unknown model", "complience", "compliance"]),
+        (GOOD.replace("horizon = 2", "horizon_typo = 2"), ["unknown parameter", "horizon_typo"]),
+        (GOOD.replace("horizon = 2", "horizon = -3"), ["horizon", "-3", "out of range", "[0, 200]"]),
+        (GOOD.replace("horizon = 2", 'direct_h = { dist = "lognormal", median = -1.0, sigma = 0.4 }'),
+         ["direct_h", "lognormal", "median > 0"]),
+        (GOOD.replace("horizon = 2", "horizon = [2"), ["not valid TOML"]),
+        (GOOD.replace("trials = 20_000", "trials = 0"), ["trials", "0", ">= 1"]),
+        (GOOD.replace("trials = 20_000", "trials = -5"), ["trials", "-5"]),
+        (GOOD.replace("shadow = [0, 1]", "shadow = []"), ["sweep 'shadow'", "non-empty list"]),
+        (GOOD.replace("shadow = [0, 1]", "shadow = { start = 0, stop = 1 }"), ["sweep 'shadow'", "num"]),
+        (GOOD.replace("shadow = [0, 1]", 'shadow = [0, "lots"]'), ["shadow", "lots"]),
+        (GOOD.replace("shadow = [0, 1]", "shadow = [0, 200]"), ["shadow", "200", "out of range"]),
+        ("trails = 3\n" + GOOD, ["unknown key", "trails"]),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_2_naming_the_problem(tmp_path, capsys, text, words):
+    status, err = run_cli(tmp_path, capsys, text)
+    assert status == 2
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err, f"{word!r} not in {err!r}"
+    assert not (tmp_path / "out.zarr").exists(), "bad input must not leave a store behind"
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "nowhere.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_non_positive_trials_on_the_command_line_exit_2(tmp_path, capsys):
+    (tmp_path / "s.toml").write_text(GOOD)
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(tmp_path / "s.toml"), "--trials", "0"])
+    assert stop.value.code == 2
+    assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_run_writes_a_store_and_plot_draws_it(tmp_path, capsys):
+    status, _ = run_cli(tmp_path, capsys, GOOD, "--workers", "1")
+    assert status == 0
+    ds = xr.open_zarr(tmp_path / "out.zarr", consolidated=False)
+    assert list(ds.shadow.values) == [0, 1] and int(ds.trials.sum()) == 40_000
+    assert main(["plot", str(tmp_path / "out.zarr")]) == 0
+    assert (tmp_path / "out.png").stat().st_size > 10_000
+
+
+KILLABLE = """
+model = "compliance"
+trials = 3_000_000
+chunk_trials = 250_000
+seed = 5
+[sweep]
+horizon = [0, 5]
+shadow = [0, 1]
+"""
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "mc_twolevel.cli", *args]
+
+
+@pytest.mark.slow
+def test_a_killed_run_rerun_equals_an_unbroken_run(tmp_path):
+    study = tmp_path / "kill.toml"
+    study.write_text(KILLABLE)
+    whole, broken = tmp_path / "whole.zarr", tmp_path / "broken.zarr"
+    subprocess.run(_cli("run", str(study), "--out", str(whole), "--workers", "2"), check=True, capture_output=True)
+    process = subprocess.Popen(_cli("run", str(study), "--out", str(broken), "--workers", "1"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    done = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and done < 3:
+        time.sleep(0.05)
+        try:
+            done = int((~np.isnan(zarr.open_group(broken, mode="r")["ledger/counters"][:, 0])).sum())
+        except (FileNotFoundError, KeyError, ValueError):
+            continue
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert 0 < done < 48, "the run was not killed midway"
+    assert zarr.open_group(broken, mode="r").attrs["mc_twolevel_status"] == "running"
+    subprocess.run(_cli("run", str(study), "--out", str(broken), "--workers", "2"), check=True, capture_output=True)
+    xr.testing.assert_equal(xr.open_zarr(broken, consolidated=False).load(), xr.open_zarr(whole, consolidated=False).load())
