@@ -42,7 +42,7 @@ def _study(args):
         overrides["seed"] = args.seed
     if overrides:
         raw = {k: getattr(study, k) for k in ("model", "params", "sweep", "trials", "precision",
-                                              "seed", "chunk_trials", "max_trials", "cluster")}
+                                              "seed", "chunk_trials", "max_trials", "cluster", "plot")}
         study = Study(**{**raw, **overrides})
     return study
 

@@ -66,23 +66,22 @@ def plot_dataset(dataset, path, names=None):
     """Draw the standard figure of ``dataset`` to ``path`` (PNG)."""
     names = names or output_names(dataset)
     if not dataset[names[0]].dims:
-        fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1.5))
+        fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1.5), layout="constrained")
         _bars(dataset, names, ax)
     else:
         cols = min(4, len(names))
         rows = -(-len(names) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols + 1.5, 2.8 * rows + 0.4), squeeze=False,
+                                 layout="constrained")  # fmt: skip
         for ax, name in zip(axes.flat, names):
             _panel(dataset, name, ax)
         for ax in axes.flat[len(names):]:
             ax.remove()
         handles, labels = axes.flat[0].get_legend_handles_labels()
         if labels:
-            fig.legend(handles, labels, loc="lower right", fontsize=8)
-    params = json.loads(dataset.attrs.get("params", "{}"))
+            fig.legend(handles, labels, loc="outside right upper", fontsize=8)
     fig.suptitle(f"{dataset.attrs.get('model', '')}: {int(dataset.trials.max()):,} trials per point, "
-                 f"seed {dataset.attrs.get('seed')}" + ("" if params else ""), fontsize=10)  # fmt: skip
-    fig.tight_layout()
+                 f"seed {dataset.attrs.get('seed')}", fontsize=10)  # fmt: skip
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
@@ -94,4 +93,5 @@ def plot_store(store, out=None):
     dataset = _load(store)
     folder = Path(out) if out else store.parent
     folder.mkdir(parents=True, exist_ok=True)
-    return [plot_dataset(dataset, folder / f"{store.stem}.png")]
+    names = json.loads(dataset.attrs.get("plot_outputs", "null"))
+    return [plot_dataset(dataset, folder / f"{store.stem}.png", names)]

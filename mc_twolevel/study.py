@@ -16,8 +16,10 @@ A study file (TOML) names a model and says how much to run::
 
 Optional keys: ``chunk_trials`` (trials per random-stream chunk; the model's
 default otherwise), ``max_trials`` (cap per point in precision mode, default
-1e9), and a ``[cluster]`` table for dask-jobqueue (``type = "slurm"``,
-``jobs = 4`` and the cluster's own options).
+1e9), a ``[cluster]`` table for dask-jobqueue (``type = "slurm"``,
+``jobs = 4`` and the cluster's own options), and a ``[plot]`` table whose
+``outputs`` list picks the panels of the standard figure. Neither ``cluster``
+nor ``plot`` changes the numbers, so neither is part of the study's hash.
 """
 
 import hashlib
@@ -43,7 +45,8 @@ from .parallel import Progress, executor
 from .rng import stream_state
 
 DEFAULT_TRIALS = 1_000_000
-KEYS = {"model", "trials", "precision", "seed", "chunk_trials", "max_trials", "params", "sweep", "cluster"}
+KEYS = {"model", "trials", "precision", "seed", "chunk_trials", "max_trials", "params", "sweep",
+        "cluster", "plot"}  # fmt: skip
 
 
 def _whole(name, value, low):
@@ -87,6 +90,7 @@ class Study:
     chunk_trials: int | None = None
     max_trials: int = 10**9
     cluster: dict | None = None
+    plot: dict | None = None
 
     def __post_init__(self):
         self.spec = get_model(self.model)
@@ -102,9 +106,18 @@ class Study:
         if not isinstance(self.params, dict) or not isinstance(self.sweep, dict):
             raise InputError("[params] and [sweep] must be tables")
         self.sweep = {key: _sweep_values(key, spec) for key, spec in self.sweep.items()}
+        self.plot_outputs = self._plot_outputs()
         self.base = self.spec.params.resolve(self.params)
         self.points = [self._point(values) for values in itertools.product(*self.sweep.values())]
         self.thetas = np.array([self.spec.prepare(p) for p in self.points])
+
+    def _plot_outputs(self):
+        names = [o.name for o in self.spec.outputs]
+        wanted = (self.plot or {}).get("outputs", names)
+        unknown = [n for n in wanted if n not in names] if isinstance(wanted, list) else [wanted]
+        if unknown or set(self.plot or {}) - {"outputs"}:
+            raise InputError(f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}")
+        return wanted
 
     def _point(self, values):
         point = self.base
@@ -142,6 +155,7 @@ class Study:
         """The study as plain JSON-able values (what the hash covers)."""
         raw = asdict(self)
         raw.pop("cluster")
+        raw.pop("plot")
         raw["params"] = self.spec.params.to_plain(self.base)
         raw["sweep"] = {k: [_label(v) for v in values] for k, values in self.sweep.items()}
         raw["package_version"] = version("mc_twolevel")
@@ -230,6 +244,7 @@ class Study:
             "trials_per_point": self.trials if self.trials is not None else -1,
             "precision": self.precision if self.precision is not None else float("nan"),
             "chunk_trials": self.chunk_trials,
+            "plot_outputs": json.dumps(self.plot_outputs),
             stores.HASH: self.hash,
             "study": json.dumps(self.describe(), default=str),
             "mc_twolevel_version": version("mc_twolevel"),
