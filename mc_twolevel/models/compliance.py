@@ -134,9 +134,7 @@ _UNCONDITIONAL, _CONDITIONAL, _VIOLATOR = 0, 1, 2
 
 
 @numba.njit
-def _draw_role(s, theta, state, role):
-    o = _MAG[state, role]
-    m = draw(s, theta[o], theta[o + 1], theta[o + 2])
+def _floor_strength(m, role):
     return m if role >= _PILL1 or m > 0.0 else 0.0  # strengths are floored at zero
 
 
@@ -149,25 +147,16 @@ def _grow(s, m, rate, vol, years):
 
 
 @numba.njit
-def _t2_support(s, theta, state, adhered, t1):
-    """``(S(0), S(1))`` at t2 for ``state``, from its t1 magnitudes ``t1``."""
-    horizon, drift, vol = theta[_HORIZON], theta[_DRIFT], theta[_VOL]
-    years, lockin, m = horizon, theta[_LOCKIN], t1
-    if theta[_SHOCK] > 0.0:
-        since_shock = -math.log1p(-uniform(s)) / theta[_SHOCK]
-        if since_shock < horizon:  # a revolution: redraw, evolve since, no lock-in
-            years, lockin = since_shock, 0.0
-            m = np.empty(len(ROLES))
-            for role in range(len(ROLES)):
-                m[role] = _draw_role(s, theta, state, role)
-    won = lockin if adhered else 0.0
-    lost = 0.0 if adhered else lockin
-    direct = _grow(s, m[_DIRECT], drift + won, vol, years)
-    oppose = _grow(s, m[_OPPOSE], drift + lost, vol, years)
-    recip = _grow(s, m[_RECIP], drift + won, vol, years)
-    pill = _grow(s, m[_PILL2], drift + won, vol, years)
-    gov = _grow(s, m[_GOV2], drift + won, vol, years)
-    weight = 1.0 + theta[_SHADOW]
+def _t2_support(s, direct, oppose, recip, pill, gov, won, lost, drift, vol, years, weight):
+    """``(S(0), S(1))`` at t2 from t1 magnitudes grown over ``years``.
+
+    ``won`` and ``lost`` are the extra drifts of the t1 winners and losers.
+    """
+    direct = _grow(s, direct, drift + won, vol, years)
+    oppose = _grow(s, oppose, drift + lost, vol, years)
+    recip = _grow(s, recip, drift + won, vol, years)
+    pill = _grow(s, pill, drift + won, vol, years)
+    gov = _grow(s, gov, drift + won, vol, years)
     alone = direct + pill + weight * gov - oppose
     return alone, alone + weight * recip
 
@@ -180,11 +169,11 @@ def _kind(alone, together):
 
 
 @numba.njit
-def _play(kind_h, kind_f, support_h, support_f, cooperative, sequential):
-    """Compliance ``(h, f)`` in the t2 game's equilibrium."""
+def _play(kind_h, kind_f, alone_h, together_h, alone_f, together_f, cooperative, sequential):
+    """Compliance ``(h, f)`` in the t2 game's equilibrium (``S(0)``, ``S(1)`` of each)."""
     if sequential:
         h = kind_h == _UNCONDITIONAL
-        return h, support_f[1 if h else 0] > 0.0
+        return h, (together_f if h else alone_f) > 0.0
     if kind_h == _UNCONDITIONAL:
         return True, kind_f != _VIOLATOR
     if kind_f == _UNCONDITIONAL:
@@ -195,11 +184,17 @@ def _play(kind_h, kind_f, support_h, support_f, cooperative, sequential):
 
 @numba.njit(nogil=True, cache=True)
 def kernel(theta, trials, states, totals):
-    """Add the counters of ``trials`` compliance trials at ``theta`` into ``totals``."""
+    """Add the counters of ``trials`` compliance trials at ``theta`` into ``totals``.
+
+    Helpers take only scalars and the stream record: passing arrays to them would
+    cost an atomic reference-count update per call.
+    """
     s = states[0]
+    horizon, drift, vol, rate = theta[_HORIZON], theta[_DRIFT], theta[_VOL], theta[_SHOCK]
+    lockin, weight = theta[_LOCKIN], 1.0 + theta[_SHADOW]
     cooperative = theta[_SELECT] == 0.0
     sequential = theta[_SEQUENTIAL] == 1.0
-    t1 = np.empty((2, len(ROLES)))
+    m = np.empty(len(ROLES))
     support = np.empty((2, 2))
     kinds = np.empty(2, dtype=np.int64)
     adhere = np.empty(2, dtype=np.bool_)
@@ -207,20 +202,34 @@ def kernel(theta, trials, states, totals):
     for _ in range(trials):
         for state in range(2):
             for role in range(len(ROLES)):
-                t1[state, role] = _draw_role(s, theta, state, role)
-            m = t1[state]
+                o = _MAG[state, role]
+                m[role] = _floor_strength(draw(s, theta[o], theta[o + 1], theta[o + 2]), role)
             adhere[state] = m[_DIRECT] + m[_RECIP] + m[_PILL1] + m[_GOV1] > m[_OPPOSE]
             depth[state] = m[_DIRECT] <= m[_OPPOSE]
-            support[state, 0], support[state, 1] = _t2_support(s, theta, state, adhere[state], m)
-            kinds[state] = _kind(support[state, 0], support[state, 1])
+            years, extra = horizon, lockin
+            if rate > 0.0:
+                since_shock = -math.log1p(-uniform(s)) / rate
+                if since_shock < horizon:  # a revolution: redraw, evolve since, no lock-in
+                    years, extra = since_shock, 0.0
+                    for role in range(len(ROLES)):
+                        o = _MAG[state, role]
+                        m[role] = _floor_strength(draw(s, theta[o], theta[o + 1], theta[o + 2]), role)
+            won, lost = (extra, 0.0) if adhere[state] else (0.0, extra)
+            alone, together = _t2_support(
+                s, m[_DIRECT], m[_OPPOSE], m[_RECIP], m[_PILL2], m[_GOV2],
+                won, lost, drift, vol, years, weight,
+            )  # fmt: skip
+            support[state, 0], support[state, 1] = alone, together
+            kinds[state] = _kind(alone, together)
             totals[7 + 3 * state + kinds[state]] += 1.0
         totals[0] += adhere[0]
         totals[1] += adhere[1]
         totals[13] += kinds[0] == _CONDITIONAL and kinds[1] == _CONDITIONAL
         if adhere[0] and adhere[1]:
             comply_h, comply_f = _play(
-                kinds[0], kinds[1], support[0], support[1], cooperative, sequential
-            )
+                kinds[0], kinds[1], support[0, 0], support[0, 1], support[1, 0], support[1, 1],
+                cooperative, sequential,
+            )  # fmt: skip
             totals[2] += 1.0
             totals[3] += depth[0] or depth[1]
             totals[4] += comply_h
