@@ -1,0 +1,200 @@
+"""The ratification model against models.md section 1, derived answers, a NumPy vote and invariants."""
+
+import numpy as np
+import pytest
+from conftest import assert_within, two_sample_z
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reference_ratification import passes, pivotal
+
+import mc_twolevel as mc
+from mc_twolevel.models import ratification
+
+TRIALS = 1_000_000
+UNIFORM_A = {"mu_a": 0.5, "shock_a": 0.5}  # R_a ~ U[0, 1]
+FREE_B = {"mu_b": 0.0, "shock_b": 0.0}  # b's constituency ratifies anything
+ONE_SIDED = {**UNIFORM_A, **FREE_B, "proposer": "b"}
+
+
+def run(params, trials=TRIALS, seed=1):
+    return mc.simulate("ratification", params, trials=trials, seed=seed)
+
+
+# --- models.md section 1: known answers -------------------------------------------------------
+
+
+def test_one_ratifier_incomplete_information():
+    ds = run({**ONE_SIDED, "info": "incomplete"})
+    assert float(ds.mean_share_a) == pytest.approx(0.5, abs=1e-3)  # b offers 0.5
+    assert_within(ds, "p_invol", 0.5)
+    assert_within(ds, "mean_payoff_a", 0.25)
+    assert_within(ds, "mean_payoff_b", 0.25)
+
+
+def test_one_ratifier_asymmetric_information_moves_failure_to_level_one():
+    ds = run({**ONE_SIDED, "info": "asymmetric"})
+    assert float(ds.p_invol) == 0.0
+    assert_within(ds, "p_breakdown", 0.5)
+    assert_within(ds, "mean_payoff_a", 0.25)
+    assert_within(ds, "mean_payoff_b", 0.25)
+
+
+def test_one_ratifier_complete_information_nothing_fails():
+    ds = run({**ONE_SIDED, "info": "complete"})
+    assert float(ds.p_ratified) == 1.0 and float(ds.p_invol) == 0.0
+    assert_within(ds, "mean_payoff_a", 0.5)
+
+
+def test_two_sided_incomplete_a_offers_two_thirds():
+    ds = run({**UNIFORM_A, "mu_b": 0.5, "shock_b": 0.5, "proposer": "a", "info": "incomplete"})
+    assert float(ds.mean_share_a) == pytest.approx(2 / 3, abs=1e-3)
+    assert_within(ds, "p_ratified", 2 / 9)
+    assert_within(ds, "mean_payoff_a", 4 / 27)
+
+
+@pytest.mark.parametrize("delta_a, delta_b", [(0.9, 0.9), (0.9, 0.5), (0.3, 0.95)])
+@pytest.mark.parametrize("proposer", ["a", "b"])
+def test_rubinstein_without_constraints(delta_a, delta_b, proposer):
+    free = {"mu_a": 0.0, "shock_a": 0.0, **FREE_B}
+    ds = run({**free, "protocol": "rubinstein", "info": "complete", "proposer": proposer,
+              "delta_a": delta_a, "delta_b": delta_b}, trials=1000)  # fmt: skip
+    first = (1 - delta_b) / (1 - delta_a * delta_b)
+    assert float(ds.mean_share_a) == pytest.approx(first if proposer == "a" else delta_a * first, rel=1e-12)
+
+
+# --- answers derived here -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("w", [0.2, 0.5, 0.8])
+@pytest.mark.parametrize("floor_a, floor_b", [(0.1, 0.1), (0.3, 0.6), (0.6, 0.2), (0.0, 0.0), (0.55, 0.5)])
+def test_nash_under_complete_information_is_w_clipped_to_the_floors(w, floor_a, floor_b):
+    fixed = {"mu_a": floor_a, "shock_a": 0.0, "mu_b": floor_b, "shock_b": 0.0}
+    ds = run({**fixed, "protocol": "nash", "info": "complete", "w": w}, trials=1000)
+    if floor_a + floor_b > 1:
+        assert float(ds.p_breakdown) == 1.0
+    else:
+        assert float(ds.p_ratified) == 1.0
+        assert float(ds.mean_share_a) == pytest.approx(np.clip(w, floor_a, 1 - floor_b), abs=1e-12)
+
+
+def test_independent_uniform_win_sets_overlap_half_the_time():
+    ds = run({**UNIFORM_A, "mu_b": 0.5, "shock_b": 0.5})
+    assert_within(ds, "p_overlap", 0.5)
+    assert_within(ds, "mean_winset_a", 0.5)
+
+
+def test_side_payments_and_reverberation_widen_win_sets():
+    # P(U1 + U2 <= 1.2) = 1 - 0.8^2 / 2 = 0.68, whether a's floor falls by side or by reverb
+    base = {**UNIFORM_A, "mu_b": 0.5, "shock_b": 0.5}
+    assert_within(run({**base, "side_a": 0.2}), "p_overlap", 0.68)
+    assert_within(run({**base, "reverb_a": 0.2}, seed=2), "p_overlap", 0.68)
+    assert_within(run({**base, "reverb_a": 0.2, "backlash_a": 1.0}, seed=3), "p_overlap", 0.32)
+
+
+def test_a_veto_narrows_what_a_negotiator_signs():
+    # b offers max(R_a, 0.6) under complete information: E = 0.6 * 0.6 + (1 - 0.36) / 2 = 0.68
+    ds = run({**ONE_SIDED, "info": "complete", "veto_a": 0.6})
+    assert_within(ds, "mean_payoff_a", 0.68)
+
+
+def test_renegotiation_after_a_rejection():
+    # b offers 0.5, then 0.75 after a rejection (R_a uniform on (0.5, 1]): ratified if R_a <= 0.75
+    ds = run({**ONE_SIDED, "rounds": 2})
+    assert_within(ds, "p_invol", 0.5)
+    assert_within(ds, "p_ratified", 0.75)
+    assert_within(ds, "mean_payoff_a", 0.25 + 0.9 * 0.75 * 0.25)
+    assert_within(ds, "mean_payoff_b", 0.25 + 0.9 * 0.25 * 0.25)
+    assert float(ds.p_strategic_no) == 0.0
+
+
+def test_strategic_voting_rejects_first_offers_for_better_second_ones():
+    # with delta 0.9 a ratifier with R <= 0.5 prefers 0.9 (0.75 - R) to 0.5 - R: it always says no
+    ds = run({**ONE_SIDED, "rounds": 2, "strategic_vote": True})
+    assert_within(ds, "p_strategic_no", 0.5)
+    assert float(ds.p_invol) == 1.0
+    assert_within(ds, "p_ratified", 0.75)
+    assert float(ds.mean_share_a) == pytest.approx(0.75, abs=1e-3)
+
+
+def test_unsupported_combinations_are_refused_by_name():
+    with pytest.raises(mc.InputError, match="rubinstein.*complete"):
+        run({"protocol": "rubinstein", "info": "incomplete"}, trials=10)
+    with pytest.raises(mc.InputError, match="strategic_vote.*n_a = 5"):
+        run({"rounds": 2, "strategic_vote": True, "n_a": 5}, trials=10)
+    with pytest.raises(mc.InputError, match="rounds = 2"):
+        run({"rounds": 2, "info": "complete"}, trials=10)
+
+
+# --- Level II against a plain-NumPy vote -------------------------------------------------------
+
+CONSTITUENCIES = [
+    {"n_a": 101, "mu_a": 0.55, "shock_a": 0.2, "spread_a": 0.15, "turnout_a": 0.7, "quota_a": 0.5},
+    {"n_a": 51, "mu_a": 0.4, "shock_a": 0.1, "spread_a": 0.3, "turnout_a": 1.0, "quota_a": 2 / 3,
+     "shock_dist": "normal"},
+    {"n_a": 9, "mu_a": 0.5, "shock_a": 0.0, "spread_a": 0.2, "turnout_a": 0.4, "quota_a": 1.0, "side_a": 0.1},
+    {"n_a": 25, "mu_a": 0.6, "shock_a": 0.3, "spread_a": 0.0, "turnout_a": 0.9, "quota_a": 0.5},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("constituency", CONSTITUENCIES)
+def test_exact_beliefs_match_a_simulated_vote(constituency):
+    point = ratification.PARAMS.resolve(constituency)
+    shares = np.array([0.2, 0.4, 0.5, 0.6, 0.8])
+    believed = ratification.ratify_probability(point, "a", shares)
+    rng = np.random.default_rng(0)
+    n = 40_000
+    for share, p in zip(shares, believed):
+        k = passes(point, "a", share, n, rng).sum()
+        assert abs(k / n - p) <= 5 * np.sqrt(max(p * (1 - p), 1 / n) / n), (share, k / n, p)
+
+
+@pytest.mark.parametrize("constituency", CONSTITUENCIES)
+def test_kernel_vote_matches_numpy_vote(constituency):
+    params = {**constituency, **{k.replace("_a", "_b"): v for k, v in constituency.items() if k.endswith("_a")}}
+    ds = run(params, trials=200_000, seed=5)
+    point = ratification.PARAMS.resolve(params)
+    x = ratification.plan(point)[2][0]  # the offer under prior beliefs
+    rng = np.random.default_rng(1)
+    n = 100_000
+    fail_a = ~passes(point, "a", x, n, rng)
+    fail_b = ~passes(point, "b", 1 - x, n, rng)
+    for name, numpy_events in (("p_fail_a", fail_a), ("p_fail_b", fail_b), ("p_ratified", ~fail_a & ~fail_b)):
+        z = two_sample_z(float(ds[name]) * 200_000, 200_000, numpy_events.sum(), n)
+        assert z < 5, f"{name}: kernel {float(ds[name]):.4f}, numpy {numpy_events.mean():.4f}"
+    winset = np.clip(1 - (pivotal(point, "a", n, rng) - point["side_a"]), 0, 1)
+    assert abs(float(ds.mean_winset_a) - winset.mean()) < 5 * np.hypot(float(ds.mean_winset_a_se), winset.std() / np.sqrt(n))
+
+
+# --- invariants ------------------------------------------------------------------------------
+
+state = lambda s: {  # noqa: E731
+    f"n_{s}": st.sampled_from([1, 1, 3, 11]), f"mu_{s}": st.floats(-0.2, 1.0), f"shock_{s}": st.floats(0.0, 0.6),
+    f"spread_{s}": st.sampled_from([0.0, 0.1, 0.4]), f"turnout_{s}": st.sampled_from([1.0, 0.6]),
+    f"quota_{s}": st.sampled_from([0.5, 2 / 3, 1.0]), f"side_{s}": st.floats(0.0, 0.3),
+    f"reverb_{s}": st.sampled_from([0.0, 0.1]), f"backlash_{s}": st.sampled_from([0.0, 0.3]),
+    f"veto_{s}": st.sampled_from([0.0, 0.0, 0.3]),
+}  # fmt: skip
+points = st.fixed_dictionaries({
+    **state("a"), **state("b"), "shock_dist": st.sampled_from(["uniform", "normal"]),
+    "info": st.sampled_from(["complete", "asymmetric", "incomplete"]), "poll": st.booleans(),
+    "poll_bias": st.sampled_from([0.0, 0.1]), "protocol": st.sampled_from(["ultimatum", "nash", "rubinstein"]),
+    "proposer": st.sampled_from(["a", "b"]), "w": st.floats(0.0, 1.0),
+})  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(params=points)
+def test_invariants(params):
+    if params["protocol"] == "rubinstein":
+        params["info"] = "complete"
+    ds = run(params, trials=5000, seed=3)
+    counts = {k: round(float(ds[k] * ds[f"{k}_n"])) for k in ("p_ratified", "p_invol", "p_breakdown", "p_agree")}
+    assert counts["p_ratified"] + counts["p_invol"] + counts["p_breakdown"] == 5000
+    assert counts["p_agree"] == counts["p_ratified"] + counts["p_invol"]
+    if params["info"] == "complete":
+        assert counts["p_invol"] == 0
+    for name in ("mean_payoff_a", "mean_payoff_b", "mean_winset_a", "mean_winset_b"):
+        assert 0.0 <= float(ds[name]) <= 1.0
+    if counts["p_ratified"]:
+        assert 0.0 <= float(ds.mean_share_a) <= 1.0
+        assert float(ds.mean_payoff_a + ds.mean_payoff_b) == pytest.approx(float(ds.p_ratified))
