@@ -28,6 +28,33 @@ LOGNORMAL = {"dist": "lognormal", "median": 1.0, "sigma": 0.5}
 COMPLIANCE_POINT = {f"{r}_{s}": LOGNORMAL for r in ("direct", "oppose", "recip", "pill1", "pill2", "gov1", "gov2")
                     for s in ("h", "f")} | {"horizon": 5.0, "vol": 0.2}  # fmt: skip
 COMPLIANCE_DRAWS = 24  # normal draws per trial at COMPLIANCE_POINT (14 at t1, 10 to t2)
+RATIFICATION_1 = {"shock_dist": "normal", "shock_a": 0.3, "shock_b": 0.3}  # 2 normal draws a trial
+RATIFICATION_101 = {"shock_dist": "normal", "n_a": 101, "n_b": 101, "spread_a": 0.15, "spread_b": 0.15,
+                    "shock_a": 0.1, "shock_b": 0.1}  # 2 + 2 x 101 normal draws a trial  # fmt: skip
+
+
+def numpy_compliance(params, n):
+    from reference_compliance import simulate
+
+    point = mc.get_model("compliance").params.resolve(params)
+    return lambda: simulate(point, n, seed=1)
+
+
+def numpy_ratification(params, n):
+    from reference_ratification import simulate_incomplete
+
+    from mc_twolevel.models.ratification import plan
+
+    point = mc.get_model("ratification").params.resolve(params)
+    offer = plan(point)[2][0]
+    return lambda: simulate_incomplete(point, offer, n, seed=1)
+
+
+CASES = [  # label, model, parameters, normal draws a trial, vectorised NumPy, trials to time
+    ("compliance", "compliance", COMPLIANCE_POINT, COMPLIANCE_DRAWS, numpy_compliance, 4e6),
+    ("ratification, n = 1", "ratification", RATIFICATION_1, 2, numpy_ratification, 2e7),
+    ("ratification, n = 101", "ratification", RATIFICATION_101, 204, numpy_ratification, 4e5),
+]
 
 
 def best_of(repeats, fn):
@@ -55,13 +82,6 @@ def kernel_ns(model_name, params, n, repeats):
     return best_of(repeats, run) / n * 1e9
 
 
-def numpy_ns(params, n, repeats):
-    from reference_compliance import simulate
-
-    point = mc.get_model("compliance").params.resolve(params)
-    return best_of(repeats, lambda: simulate(point, n, seed=1)) / n * 1e9
-
-
 def engine_ns(model_name, params, trials, workers):
     """ns per trial of a whole engine run (Dask, ``workers`` threads), compile excluded."""
     study = mc.Study(model_name, params=params, trials=trials, seed=1)
@@ -70,48 +90,62 @@ def engine_ns(model_name, params, trials, workers):
     return (time.perf_counter() - started) / trials * 1e9
 
 
+def measure_case(case, limit, scale, repeats):
+    label, model, params, draws, numpy_version, trials = case
+    trials = max(int(trials * scale), 1000)
+    kernel = kernel_ns(model, params, trials, repeats)
+    numpy_trials = max(trials // 4, 1000)
+    vectorised = best_of(repeats, numpy_version(params, numpy_trials)) / numpy_trials * 1e9
+    engine = engine_ns(model, params, trials * 10, os.cpu_count())
+    return {
+        "case": label,
+        "normal_draws_per_trial": draws,
+        "kernel_ns_per_trial": kernel,
+        "kernel_trials_per_second_per_core": 1e9 / kernel,
+        "share_of_generator_limit": draws * limit / kernel,
+        "numpy_ns_per_trial": vectorised,
+        "kernel_speedup_over_numpy_one_core": vectorised / kernel,
+        "engine_ns_per_trial_all_cores": engine,
+        "engine_speedup_over_numpy_one_core": vectorised / engine,
+    }
+
+
 def measure(quick):
     scale = 0.1 if quick else 1.0
     repeats = 3
     limit = generator_limit(int(2e7 * scale), repeats)
-    kernel = kernel_ns("compliance", COMPLIANCE_POINT, int(4e6 * scale), repeats)
-    vectorised = numpy_ns(COMPLIANCE_POINT, int(1e6 * scale), repeats)
-    cores = os.cpu_count()
-    both = engine_ns("compliance", COMPLIANCE_POINT, int(1e8 * scale), cores)
     return {
-        "machine": f"{platform.machine()}, {cores} cores, Python {platform.python_version()}, "
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                    f"numpy {np.__version__}",  # fmt: skip
         "generator_ns_per_normal": limit,
-        "compliance": {
-            "normal_draws_per_trial": COMPLIANCE_DRAWS,
-            "kernel_ns_per_trial": kernel,
-            "kernel_trials_per_second_per_core": 1e9 / kernel,
-            "share_of_generator_limit": COMPLIANCE_DRAWS * limit / kernel,
-            "numpy_ns_per_trial": vectorised,
-            "kernel_speedup_over_numpy_one_core": vectorised / kernel,
-            "engine_ns_per_trial_all_cores": both,
-            "engine_speedup_over_numpy_all_cores": vectorised / both,
-        },
+        "models": [measure_case(case, limit, scale, repeats) for case in CASES],
     }
 
 
+COLUMNS = [  # heading, key, format
+    ("normal draws / trial", "normal_draws_per_trial", "{:d}"),
+    ("kernel ns / trial (1 core)", "kernel_ns_per_trial", "{:.1f}"),
+    ("trials / s / core", "kernel_trials_per_second_per_core", "{:.3g}"),
+    ("share of generator limit", "share_of_generator_limit", "{:.2f}"),
+    ("NumPy ns / trial (1 core)", "numpy_ns_per_trial", "{:.1f}"),
+    ("kernel vs NumPy, 1 core", "kernel_speedup_over_numpy_one_core", "{:.1f}x"),
+    ("engine ns / trial, all cores", "engine_ns_per_trial_all_cores", "{:.1f}"),
+    ("engine (all cores) vs NumPy (1 core)", "engine_speedup_over_numpy_one_core", "{:.1f}x"),
+]
+
+
 def to_markdown(results):
-    c = results["compliance"]
-    return "\n".join([
+    lines = [
         f"Machine: {results['machine']}",
         "",
-        "| measure | value |",
-        "|---|---|",
-        f"| generator: ns per normal draw (the limit) | {results['generator_ns_per_normal']:.2f} |",
-        f"| compliance: normal draws per trial | {c['normal_draws_per_trial']} |",
-        f"| compliance kernel: ns per trial, one core | {c['kernel_ns_per_trial']:.1f} |",
-        f"| compliance kernel: trials per second per core | {c['kernel_trials_per_second_per_core']:.3g} |",
-        f"| compliance kernel: share of the generator limit | {c['share_of_generator_limit']:.2f} |",
-        f"| vectorised NumPy: ns per trial, one core | {c['numpy_ns_per_trial']:.1f} |",
-        f"| kernel / NumPy speed-up, one core | {c['kernel_speedup_over_numpy_one_core']:.1f}x |",
-        f"| engine on all cores: ns per trial | {c['engine_ns_per_trial_all_cores']:.1f} |",
-        f"| engine on all cores / NumPy on one | {c['engine_speedup_over_numpy_all_cores']:.1f}x |",
-    ]) + "\n"  # fmt: skip
+        f"Generator limit: {results['generator_ns_per_normal']:.2f} ns per normal draw, one core.",
+        "",
+        "| measure | " + " | ".join(m["case"] for m in results["models"]) + " |",
+        "|---|" + "---|" * len(results["models"]),
+    ]
+    for heading, key, fmt in COLUMNS:
+        lines.append(f"| {heading} | " + " | ".join(fmt.format(m[key]) for m in results["models"]) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def main():

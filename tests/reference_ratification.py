@@ -36,3 +36,26 @@ def pivotal(point, state, trials, rng):
     k = np.maximum(np.ceil(point[f"quota_{state}"] * m - 1e-9), 1).astype(int)
     ordered = np.sort(r, axis=1)
     return np.where(m > 0, ordered[np.arange(trials), np.minimum(k, r.shape[1]) - 1], np.inf)
+
+
+def simulate_incomplete(point, x, trials, seed):
+    """The one-round model under incomplete information (no poll), where the offer ``x``
+    (a's share) is the same in every trial: each output's (events, denominator)."""
+    rng = np.random.default_rng(seed)
+    floors = []
+    for state in ("a", "b"):
+        r = pivotal(point, state, trials, rng)
+        reverb = point[f"reverb_{state}"]
+        if reverb > 0:
+            r = r + np.where(rng.random(trials) < point[f"backlash_{state}"], reverb, -reverb)
+        floors.append(r - point[f"side_{state}"])
+    floor_a, cap_b = floors[0], 1 - floors[1]
+    yes_a, yes_b = x >= floor_a, x <= cap_b
+    ratified = yes_a & yes_b
+    return {
+        "p_ratified": (ratified.sum(), trials),
+        "p_fail_a": ((~yes_a).sum(), trials),
+        "p_fail_b": ((~yes_b).sum(), trials),
+        "p_overlap": ((floor_a <= cap_b).sum(), trials),
+        "mean_winset_a": (np.clip(1 - floor_a, 0, 1).sum(), trials),
+    }

@@ -5,7 +5,7 @@ import pytest
 from conftest import assert_within, two_sample_z
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_ratification import passes, pivotal
+from reference_ratification import passes, pivotal, simulate_incomplete
 
 import mc_twolevel as mc
 from mc_twolevel.models import ratification
@@ -198,3 +198,15 @@ def test_invariants(params):
     if counts["p_ratified"]:
         assert 0.0 <= float(ds.mean_share_a) <= 1.0
         assert float(ds.mean_payoff_a + ds.mean_payoff_b) == pytest.approx(float(ds.p_ratified))
+
+
+@pytest.mark.parametrize("constituency", CONSTITUENCIES[:2])
+def test_whole_model_matches_numpy_under_incomplete_information(constituency):
+    params = {**constituency, "reverb_b": 0.1, "backlash_b": 0.3, "side_b": 0.05}
+    point = ratification.PARAMS.resolve(params)
+    ds = run(params, trials=200_000, seed=6)
+    reference = simulate_incomplete(point, ratification.plan(point)[2][0], 100_000, seed=7)
+    for name in ("p_ratified", "p_fail_a", "p_fail_b", "p_overlap"):
+        k, n = reference[name]
+        z = two_sample_z(float(ds[name]) * 200_000, 200_000, k, n)
+        assert z < 5, f"{name}: kernel {float(ds[name]):.4f}, numpy {k / n:.4f}"

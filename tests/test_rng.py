@@ -1,7 +1,9 @@
 """The generator against a pure-Python xoshiro256**, and the ziggurat against N(0, 1)."""
 
+import numba
 import numpy as np
-from scipy import stats
+import pytest
+from scipy import special, stats
 
 from mc_twolevel import rng
 
@@ -59,3 +61,32 @@ def test_uniform_draws_are_uniform():
     rng.fill_uniform(rng.stream_state(8, (0,)), out)
     assert out.min() >= 0 and out.max() < 1
     assert stats.kstest(out, "uniform").pvalue > 1e-4
+
+
+@numba.njit
+def _quantiles(p):
+    out = np.empty_like(p)
+    for i in range(p.size):
+        out[i] = rng.normal_quantile(p[i])
+    return out
+
+
+@numba.njit
+def _betas(states, a, b, n):
+    s = states[0]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = rng.beta(s, a, b)
+    return out
+
+
+def test_normal_quantile_matches_scipy():
+    p = np.concatenate([np.logspace(-300, -1, 300), np.linspace(0.01, 0.99, 999), 1 - np.logspace(-12, -1, 200)])
+    exact = special.ndtri(p)
+    assert np.max(np.abs(_quantiles(p) - exact) / np.maximum(1, np.abs(exact))) < 1e-9
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 1.0), (1.0, 7.0), (51.0, 51.0), (67.0, 34.0), (300.0, 2.0)])
+def test_beta_deviates_follow_their_distribution(a, b):
+    draws = _betas(rng.stream_state(9, (int(a), int(b))), a, b, 200_000)
+    assert stats.kstest(draws, stats.beta(a, b).cdf).pvalue > 1e-4
