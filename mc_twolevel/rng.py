@@ -165,23 +165,25 @@ _ACKLAM_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
 @numba.njit
 def normal_quantile(p):
     """The standard normal quantile of p in (0, 1): Acklam's rational approximation
-    (relative error 1.2e-9) refined by one Halley step to near machine precision."""
+    (relative error 1.2e-9) refined by one Halley step, computed on the lower half
+    (1 - p is exact for p >= 0.5) so that both tails keep full precision."""
+    lower = min(p, 1.0 - p)
     a, b, c, d = _ACKLAM_A, _ACKLAM_B, _ACKLAM_C, _ACKLAM_D
-    if p < 0.02425 or p > 0.97575:
-        q = math.sqrt(-2.0 * math.log(p if p < 0.5 else 1.0 - p))
+    if lower < 0.02425:
+        q = math.sqrt(-2.0 * math.log(lower))
         x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
             (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0
         )
-        x = x if p < 0.5 else -x
     else:
-        q = p - 0.5
+        q = lower - 0.5
         r = q * q
         x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (
             ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0
         )
-    error = 0.5 * math.erfc(-x / math.sqrt(2.0)) - p
+    error = 0.5 * math.erfc(-x / math.sqrt(2.0)) - lower
     u = error * math.sqrt(2.0 * math.pi) * math.exp(0.5 * x * x)
-    return x - u / (1.0 + 0.5 * x * u)
+    x = x - u / (1.0 + 0.5 * x * u)
+    return x if p <= 0.5 else -x
 
 
 @numba.njit(nogil=True, cache=True)
