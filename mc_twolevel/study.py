@@ -77,6 +77,12 @@ def _label(value):
     return str(value) if isinstance(value, (Dist, dict)) else value
 
 
+def _coordinate(values):
+    """A sweep's coordinate; text as variable-length strings (Zarr v3 has no fixed-width spec)."""
+    labels = [_label(v) for v in values]
+    return np.array(labels, dtype=object) if any(isinstance(v, str) for v in labels) else np.array(labels)
+
+
 @dataclass
 class Study:
     """A model, fixed parameters, a sweep, a trial budget and a seed."""
@@ -220,7 +226,7 @@ class Study:
     def to_dataset(self, totals, trials, timings):
         """The labelled results: one dimension per swept key, one variable per output."""
         dims = tuple(self.sweep)
-        coords = {k: [_label(v) for v in values] for k, values in self.sweep.items()}
+        coords = {k: _coordinate(values) for k, values in self.sweep.items()}
         shaped = lambda a: a.reshape(self.shape)  # noqa: E731
         variables = {"trials": (dims, shaped(trials), {"long_name": "trials run at this point"})}
         for spec in self.spec.outputs:
