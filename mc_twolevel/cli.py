@@ -72,6 +72,19 @@ def _plot(args):
         print(f"wrote {figure}")
 
 
+def _check(args):
+    from .known_answers import check
+
+    rows = check(trials=args.trials)
+    print(f"{'model':13s} {'case':55s} {'output':18s} {'claim':>9s} {'estimate':>9s} {'se':>9s} {'z':>5s}")
+    for answer, estimate, se, z in rows:
+        print(f"{answer.model:13s} {answer.case:55s} {answer.output:18s} {answer.value:9.5f} "
+              f"{estimate:9.5f} {se:9.2e} {z:5.1f}")  # fmt: skip
+    worst = max(z for *_, z in rows)
+    print(f"\n{len(rows)} known answers; the largest distance is {worst:.1f} standard errors")
+    return 0 if worst < 5 else 1
+
+
 def _positive(text):
     value = int(text)
     if value < 1:
@@ -94,6 +107,9 @@ def parser():
     run.add_argument("--seed", type=int, help="seed (overrides the study)")
     run.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
     run.set_defaults(handler=_run)
+    check = commands.add_parser("check", help="estimate the specification's known answers beside their values")
+    check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
+    check.set_defaults(handler=_check)
     plot = commands.add_parser("plot", help="draw the standard figures of a finished store")
     plot.add_argument("store")
     plot.add_argument("--out", help="folder for the figures (default: beside the store)")
@@ -104,7 +120,7 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        args.handler(args)
+        status = args.handler(args)
     except InputError as error:
         message = textwrap.fill(f"mc-twolevel: error: {error}", width=100)
         print(message, file=sys.stderr)
@@ -116,7 +132,7 @@ def main(argv=None):
         print("mc-twolevel: interrupted; finished work is kept in the store, run again to resume",
               file=sys.stderr)  # fmt: skip
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

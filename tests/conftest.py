@@ -32,14 +32,8 @@ def dask_client():
             yield client
 
 
-UNIFORM = {"dist": "uniform", "low": 0.0, "high": 1.0}
-
-
 def known_answer_params(**extra):
     """models.md section 2's known-answer set-up: J, L, K ~ U(0, 1), adherence forced."""
-    params = {"horizon": 0.0, "shadow": 0.0}
-    for s in ("h", "f"):
-        params.update({f"direct_{s}": UNIFORM, f"oppose_{s}": UNIFORM, f"recip_{s}": UNIFORM,
-                       f"pill1_{s}": 10.0, f"pill2_{s}": 0.0, f"gov1_{s}": 0.0, f"gov2_{s}": 0.0})  # fmt: skip
-    params.update(extra)
-    return params
+    from mc_twolevel.known_answers import trachtman_uniform
+
+    return trachtman_uniform(**extra)

@@ -20,36 +20,7 @@ def run(params, trials=TRIALS, seed=1):
     return mc.simulate("ratification", params, trials=trials, seed=seed)
 
 
-# --- models.md section 1: known answers -------------------------------------------------------
-
-
-def test_one_ratifier_incomplete_information():
-    ds = run({**ONE_SIDED, "info": "incomplete"})
-    assert float(ds.mean_share_a) == pytest.approx(0.5, abs=1e-3)  # b offers 0.5
-    assert_within(ds, "p_invol", 0.5)
-    assert_within(ds, "mean_payoff_a", 0.25)
-    assert_within(ds, "mean_payoff_b", 0.25)
-
-
-def test_one_ratifier_asymmetric_information_moves_failure_to_level_one():
-    ds = run({**ONE_SIDED, "info": "asymmetric"})
-    assert float(ds.p_invol) == 0.0
-    assert_within(ds, "p_breakdown", 0.5)
-    assert_within(ds, "mean_payoff_a", 0.25)
-    assert_within(ds, "mean_payoff_b", 0.25)
-
-
-def test_one_ratifier_complete_information_nothing_fails():
-    ds = run({**ONE_SIDED, "info": "complete"})
-    assert float(ds.p_ratified) == 1.0 and float(ds.p_invol) == 0.0
-    assert_within(ds, "mean_payoff_a", 0.5)
-
-
-def test_two_sided_incomplete_a_offers_two_thirds():
-    ds = run({**UNIFORM_A, "mu_b": 0.5, "shock_b": 0.5, "proposer": "a", "info": "incomplete"})
-    assert float(ds.mean_share_a) == pytest.approx(2 / 3, abs=1e-3)
-    assert_within(ds, "p_ratified", 2 / 9)
-    assert_within(ds, "mean_payoff_a", 4 / 27)
+# The known answers of models.md section 1 are in test_known_answers.py.
 
 
 @pytest.mark.parametrize("delta_a, delta_b", [(0.9, 0.9), (0.9, 0.5), (0.3, 0.95)])
