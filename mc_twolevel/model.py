@@ -65,6 +65,7 @@ class Model:
     kernel: object
     chunk_trials: int = 1 << 21
     checks: tuple = field(default=())  # callables(point) raising InputError
+    version: str = "1"  # bump when the kernel's use of its random stream changes
 
     def prepare(self, point):
         """Check cross-parameter constraints and encode ``point`` for the kernel."""

@@ -165,6 +165,7 @@ class Study:
         raw["params"] = self.spec.params.to_plain(self.base)
         raw["sweep"] = {k: [_label(v) for v in values] for k, values in self.sweep.items()}
         raw["package_version"] = version("mc_twolevel")
+        raw["model_version"] = self.spec.version
         return raw
 
     @property

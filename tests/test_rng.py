@@ -90,3 +90,12 @@ def test_normal_quantile_matches_scipy():
 def test_beta_deviates_follow_their_distribution(a, b):
     draws = _betas(rng.stream_state(9, (int(a), int(b))), a, b, 200_000)
     assert stats.kstest(draws, stats.beta(a, b).cdf).pvalue > 1e-4
+
+
+def test_block_fills_continue_the_same_stream_as_single_draws():
+    one, block = rng.stream_state(4, (1, 2)), rng.stream_state(4, (1, 2))
+    singles, blocks = np.empty(10_000), np.empty(10_000)
+    rng.fill_normal(one, singles)
+    rng.fill_normal_blocks(block, blocks, 1)
+    assert np.array_equal(singles, blocks)  # including the draws that take the slow path
+    assert one.tobytes() == block.tobytes()

@@ -51,7 +51,8 @@ import numpy as np
 from ..distributions import Dist, draw
 from ..model import Model, Probability
 from ..params import Choice, Flag, Magnitude, ParamSet, Real
-from ..rng import normal, uniform
+from ..fastmath import exp_affine_block, grow_block
+from ..rng import normal, normals_into, uniform, uniforms_into
 
 STATES = ("h", "f")
 ROLES = ("direct", "oppose", "recip", "pill1", "pill2", "gov1", "gov2")
@@ -182,59 +183,127 @@ def _play(kind_h, kind_f, alone_h, together_h, alone_f, together_f, cooperative,
     return both, both
 
 
+BLOCK = 256  # trials whose draws are made, and exponentials taken, together
+_T2_ROLES = np.array([_DIRECT, _OPPOSE, _RECIP, _PILL2, _GOV2], dtype=np.int64)
+
+
+@numba.njit
+def _draw_block(s, code, a, b, strength, out, z, bits, n):
+    """``out[:n]``: n draws of the magnitude ``(code, a, b)``; strengths floored at 0."""
+    if code == 0.0:
+        out[:n] = a
+    elif code == 2.0:
+        uniforms_into(s, out, n)
+        for i in range(n):
+            out[i] = a + (b - a) * out[i]
+    else:
+        normals_into(s, z, n)
+        if code == 1.0:  # lognormal: a exp(b z) = exp(log a + b z)
+            exp_affine_block(z, math.log(a), b, out, bits, n)
+        else:
+            for i in range(n):
+                out[i] = a + b * z[i]
+    if strength:
+        for i in range(n):
+            out[i] = max(out[i], 0.0)
+
+
+@numba.njit
+def _shocked_support(s, theta, state, weight, drift, vol, years):
+    """``(S(0), S(1))`` at t2 after a regime shock ``years`` before t2: every magnitude
+    redrawn from its t1 distribution and grown since, without lock-in."""
+    m = np.empty(len(ROLES))
+    for role in range(len(ROLES)):
+        o = _MAG[state, role]
+        m[role] = _floor_strength(draw(s, theta[o], theta[o + 1], theta[o + 2]), role)
+    return _t2_support(s, m[_DIRECT], m[_OPPOSE], m[_RECIP], m[_PILL2], m[_GOV2],
+                       0.0, 0.0, drift, vol, years, weight)  # fmt: skip
+
+
 @numba.njit(nogil=True, cache=True)
 def kernel(theta, trials, states, totals):
     """Add the counters of ``trials`` compliance trials at ``theta`` into ``totals``.
 
-    Helpers take only scalars and the stream record: passing arrays to them would
-    cost an atomic reference-count update per call.
+    Trials run in blocks of ``BLOCK``, each step a loop over the block that LLVM
+    vectorises: each magnitude's draws are made together and their exponentials
+    taken by :mod:`mc_twolevel.fastmath`; supports at t2 are summed; trials hit by
+    a regime shock are then redrawn one by one; and the equilibrium play is
+    counted branch-free. Strengths are floored at zero, so ``S(1) >= S(0)`` and a
+    state is unconditional iff ``S(0) > 0``, a violator iff ``S(1) <= 0``.
     """
     s = states[0]
     horizon, drift, vol, rate = theta[_HORIZON], theta[_DRIFT], theta[_VOL], theta[_SHOCK]
     lockin, weight = theta[_LOCKIN], 1.0 + theta[_SHADOW]
     cooperative = theta[_SELECT] == 0.0
     sequential = theta[_SEQUENTIAL] == 1.0
-    m = np.empty(len(ROLES))
-    support = np.empty((2, 2))
-    kinds = np.empty(2, dtype=np.int64)
-    adhere = np.empty(2, dtype=np.bool_)
-    depth = np.empty(2, dtype=np.bool_)
-    for _ in range(trials):
+    base = (drift - 0.5 * vol * vol) * horizon  # log growth of a magnitude over the horizon
+    locked = base + lockin * horizon  # ... of a lobby that won at t1
+    spread = vol * math.sqrt(horizon)
+    t1 = np.empty((2, len(ROLES), BLOCK))
+    t2 = np.empty((len(_T2_ROLES), BLOCK))
+    adhere = np.empty((2, BLOCK), dtype=np.bool_)
+    alone = np.empty((2, BLOCK))  # S(0) at t2
+    together = np.empty((2, BLOCK))  # S(1) at t2
+    z = np.empty(BLOCK)
+    bits = np.empty(BLOCK, dtype=np.int64)
+    counts = np.zeros(len(COUNTERS), dtype=np.int64)
+    done = 0
+    while done < trials:
+        n = min(BLOCK, trials - done)
         for state in range(2):
             for role in range(len(ROLES)):
                 o = _MAG[state, role]
-                m[role] = _floor_strength(draw(s, theta[o], theta[o + 1], theta[o + 2]), role)
-            adhere[state] = m[_DIRECT] + m[_RECIP] + m[_PILL1] + m[_GOV1] > m[_OPPOSE]
-            depth[state] = m[_DIRECT] <= m[_OPPOSE]
-            years, extra = horizon, lockin
-            if rate > 0.0:
-                since_shock = -math.log1p(-uniform(s)) / rate
-                if since_shock < horizon:  # a revolution: redraw, evolve since, no lock-in
-                    years, extra = since_shock, 0.0
-                    for role in range(len(ROLES)):
-                        o = _MAG[state, role]
-                        m[role] = _floor_strength(draw(s, theta[o], theta[o + 1], theta[o + 2]), role)
-            won, lost = (extra, 0.0) if adhere[state] else (0.0, extra)
-            alone, together = _t2_support(
-                s, m[_DIRECT], m[_OPPOSE], m[_RECIP], m[_PILL2], m[_GOV2],
-                won, lost, drift, vol, years, weight,
-            )  # fmt: skip
-            support[state, 0], support[state, 1] = alone, together
-            kinds[state] = _kind(alone, together)
-            totals[7 + 3 * state + kinds[state]] += 1.0
-        totals[0] += adhere[0]
-        totals[1] += adhere[1]
-        totals[13] += kinds[0] == _CONDITIONAL and kinds[1] == _CONDITIONAL
-        if adhere[0] and adhere[1]:
-            comply_h, comply_f = _play(
-                kinds[0], kinds[1], support[0, 0], support[0, 1], support[1, 0], support[1, 1],
-                cooperative, sequential,
-            )  # fmt: skip
-            totals[2] += 1.0
-            totals[3] += depth[0] or depth[1]
-            totals[4] += comply_h
-            totals[5] += comply_f
-            totals[6] += comply_h and comply_f
+                _draw_block(s, theta[o], theta[o + 1], theta[o + 2], role < _PILL1, t1[state, role], z, bits, n)
+            m = t1[state]
+            for i in range(n):
+                adhere[state, i] = m[_DIRECT, i] + m[_RECIP, i] + m[_PILL1, i] + m[_GOV1, i] > m[_OPPOSE, i]
+            for k in range(len(_T2_ROLES)):
+                role = _T2_ROLES[k]
+                if horizon == 0.0:
+                    t2[k, :n] = m[role, :n]
+                else:  # the oppose lobby lost at t1 where the state adhered; the others won
+                    normals_into(s, z, n)
+                    won, lost = (base, locked) if role == _OPPOSE else (locked, base)
+                    grow_block(m[role], z, adhere[state], won, lost, spread, t2[k], bits, n)
+            for i in range(n):  # t2 rows: direct, oppose, recip, pill2, gov2
+                alone[state, i] = t2[0, i] + t2[3, i] + weight * t2[4, i] - t2[1, i]
+                together[state, i] = alone[state, i] + weight * t2[2, i]
+        if rate > 0.0:
+            for i in range(n):
+                for state in range(2):
+                    years = -math.log1p(-uniform(s)) / rate
+                    if years < horizon:  # a revolution `years` before t2
+                        alone[state, i], together[state, i] = _shocked_support(s, theta, state, weight, drift, vol, years)
+        for i in range(n):
+            unconditional_h, with_h = alone[0, i] > 0.0, together[0, i] > 0.0
+            unconditional_f, with_f = alone[1, i] > 0.0, together[1, i] > 0.0
+            both_conditional = with_h and with_f and not unconditional_h and not unconditional_f
+            if sequential:
+                comply_h = unconditional_h
+                comply_f = (unconditional_h and with_f) or (not unconditional_h and unconditional_f)
+            else:
+                coordinated = cooperative and both_conditional
+                comply_h = unconditional_h or (unconditional_f and with_h) or coordinated
+                comply_f = unconditional_f or (unconditional_h and with_f) or coordinated
+            agreed = adhere[0, i] and adhere[1, i]
+            deep = t1[0, _DIRECT, i] <= t1[0, _OPPOSE, i] or t1[1, _DIRECT, i] <= t1[1, _OPPOSE, i]
+            counts[0] += adhere[0, i]
+            counts[1] += adhere[1, i]
+            counts[2] += agreed
+            counts[3] += agreed and deep
+            counts[4] += agreed and comply_h
+            counts[5] += agreed and comply_f
+            counts[6] += agreed and comply_h and comply_f
+            counts[7] += unconditional_h
+            counts[8] += with_h and not unconditional_h
+            counts[9] += not with_h
+            counts[10] += unconditional_f
+            counts[11] += with_f and not unconditional_f
+            counts[12] += not with_f
+            counts[13] += both_conditional
+        done += n
+    for k in range(len(COUNTERS)):
+        totals[k] += counts[k]
 
 
 MODEL = Model(
@@ -246,4 +315,5 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
+    version="2",
 )

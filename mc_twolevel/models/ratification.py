@@ -603,5 +603,6 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
+    version="2",
     checks=(_check,),
 )
