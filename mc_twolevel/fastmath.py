@@ -34,14 +34,13 @@ def _reduced(x):
     return p, shifted
 
 
-@numba.njit
-def _scale_by_powers_of_two(out, bits, n):
-    """``out[i] *= 2^k[i]`` where ``bits`` holds the shifted k's as doubles (``_reduced``)."""
-    for i in range(n):
-        bits[i] = (bits[i] - _SHIFT_BITS + 1023) << 52
-    powers = bits.view(np.float64)
-    for i in range(n):
-        out[i] *= powers[i]
+@numba.njit(fastmath={"contract"})
+def _exp_at(x, i, bits, shifted):
+    """exp(x), with ``bits``/``shifted`` (int64 and float64 views of one scratch array)
+    carrying the shifted k from float to integer at index i within one iteration."""
+    p, shifted[i] = _reduced(x)
+    bits[i] = (bits[i] - _SHIFT_BITS + 1023) << 52
+    return p * shifted[i]
 
 
 @numba.njit(fastmath={"contract"})
@@ -49,8 +48,7 @@ def exp_block(x, out, bits, n):
     """``out[:n] = exp(x[:n])``; ``bits`` (int64, length >= n) is scratch."""
     shifted = bits.view(np.float64)
     for i in range(n):
-        out[i], shifted[i] = _reduced(x[i])
-    _scale_by_powers_of_two(out, bits, n)
+        out[i] = _exp_at(x[i], i, bits, shifted)
 
 
 @numba.njit(fastmath={"contract"})
@@ -58,8 +56,15 @@ def exp_affine_block(z, shift, scale, out, bits, n):
     """``out[:n] = exp(shift + scale z[:n])`` (lognormal draws from normal ones)."""
     shifted = bits.view(np.float64)
     for i in range(n):
-        out[i], shifted[i] = _reduced(shift + scale * z[i])
-    _scale_by_powers_of_two(out, bits, n)
+        out[i] = _exp_at(shift + scale * z[i], i, bits, shifted)
+
+
+@numba.njit(fastmath={"contract"})
+def grow_log_block(log_start, z, fast, rate_fast, rate_slow, scale, out, bits, n):
+    """``out[:n] = exp(log_start + rate + scale z)``: :func:`grow_block` from a logarithm."""
+    shifted = bits.view(np.float64)
+    for i in range(n):
+        out[i] = _exp_at(log_start[i] + (rate_fast if fast[i] else rate_slow) + scale * z[i], i, bits, shifted)
 
 
 @numba.njit(fastmath={"contract"})
@@ -68,7 +73,4 @@ def grow_block(start, z, fast, rate_fast, rate_slow, scale, out, bits, n):
     ``rate_slow`` (geometric Brownian motion over one step, rates per element)."""
     shifted = bits.view(np.float64)
     for i in range(n):
-        out[i], shifted[i] = _reduced((rate_fast if fast[i] else rate_slow) + scale * z[i])
-    _scale_by_powers_of_two(out, bits, n)
-    for i in range(n):
-        out[i] *= start[i]
+        out[i] = start[i] * _exp_at((rate_fast if fast[i] else rate_slow) + scale * z[i], i, bits, shifted)

@@ -51,7 +51,7 @@ import numpy as np
 from ..distributions import Dist, draw
 from ..model import Model, Probability
 from ..params import Choice, Flag, Magnitude, ParamSet, Real
-from ..fastmath import exp_affine_block, grow_block
+from ..fastmath import exp_affine_block, grow_block, grow_log_block
 from ..rng import normal, normals_into, uniform, uniforms_into
 
 STATES = ("h", "f")
@@ -188,24 +188,33 @@ _T2_ROLES = np.array([_DIRECT, _OPPOSE, _RECIP, _PILL2, _GOV2], dtype=np.int64)
 
 
 @numba.njit
-def _draw_block(s, code, a, b, strength, out, z, bits, n):
-    """``out[:n]``: n draws of the magnitude ``(code, a, b)``; strengths floored at 0."""
+def _draw_block(s, code, a, b, strength, as_log, out, z, bits, n):
+    """``out[:n]``: n draws of the magnitude ``(code, a, b)``; strengths floored at 0.
+
+    With ``as_log`` a lognormal magnitude is left as its logarithm (for a lobby that
+    only matters after it has grown, whose exponential is then taken once).
+    """
     if code == 0.0:
         out[:n] = a
-    elif code == 2.0:
+    elif code == 2.0:  # uniform: bounds of strengths are validated >= 0
         uniforms_into(s, out, n)
         for i in range(n):
             out[i] = a + (b - a) * out[i]
+    elif code == 1.0:  # lognormal: a exp(b z) = exp(log a + b z) > 0
+        normals_into(s, z, n)
+        if as_log:
+            log_a = math.log(a)
+            for i in range(n):
+                out[i] = log_a + b * z[i]
+        else:
+            exp_affine_block(z, math.log(a), b, out, bits, n)
     else:
         normals_into(s, z, n)
-        if code == 1.0:  # lognormal: a exp(b z) = exp(log a + b z)
-            exp_affine_block(z, math.log(a), b, out, bits, n)
-        else:
-            for i in range(n):
-                out[i] = a + b * z[i]
-    if strength:
         for i in range(n):
-            out[i] = max(out[i], 0.0)
+            out[i] = a + b * z[i]
+        if strength:
+            for i in range(n):
+                out[i] = max(out[i], 0.0)
 
 
 @numba.njit
@@ -246,25 +255,36 @@ def kernel(theta, trials, states, totals):
     together = np.empty((2, BLOCK))  # S(1) at t2
     z = np.empty(BLOCK)
     bits = np.empty(BLOCK, dtype=np.int64)
-    counts = np.zeros(len(COUNTERS), dtype=np.int64)
+    as_log = np.zeros((2, len(ROLES)), dtype=np.bool_)  # pill2, gov2: only their t2 value matters
+    for state in range(2):
+        for role in (_PILL2, _GOV2):
+            as_log[state, role] = theta[_MAG[state, role]] == 1.0
+    c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = c11 = c12 = c13 = 0
     done = 0
     while done < trials:
         n = min(BLOCK, trials - done)
         for state in range(2):
             for role in range(len(ROLES)):
                 o = _MAG[state, role]
-                _draw_block(s, theta[o], theta[o + 1], theta[o + 2], role < _PILL1, t1[state, role], z, bits, n)
+                _draw_block(s, theta[o], theta[o + 1], theta[o + 2], role < _PILL1, as_log[state, role],
+                            t1[state, role], z, bits, n)  # fmt: skip
             m = t1[state]
             for i in range(n):
                 adhere[state, i] = m[_DIRECT, i] + m[_RECIP, i] + m[_PILL1, i] + m[_GOV1, i] > m[_OPPOSE, i]
             for k in range(len(_T2_ROLES)):
                 role = _T2_ROLES[k]
-                if horizon == 0.0:
+                logarithm = as_log[state, role]
+                if horizon == 0.0 and logarithm:
+                    exp_affine_block(m[role], 0.0, 1.0, t2[k], bits, n)
+                elif horizon == 0.0:
                     t2[k, :n] = m[role, :n]
                 else:  # the oppose lobby lost at t1 where the state adhered; the others won
                     normals_into(s, z, n)
                     won, lost = (base, locked) if role == _OPPOSE else (locked, base)
-                    grow_block(m[role], z, adhere[state], won, lost, spread, t2[k], bits, n)
+                    if logarithm:
+                        grow_log_block(m[role], z, adhere[state], won, lost, spread, t2[k], bits, n)
+                    else:
+                        grow_block(m[role], z, adhere[state], won, lost, spread, t2[k], bits, n)
             for i in range(n):  # t2 rows: direct, oppose, recip, pill2, gov2
                 alone[state, i] = t2[0, i] + t2[3, i] + weight * t2[4, i] - t2[1, i]
                 together[state, i] = alone[state, i] + weight * t2[2, i]
@@ -287,23 +307,23 @@ def kernel(theta, trials, states, totals):
                 comply_f = unconditional_f or (unconditional_h and with_f) or coordinated
             agreed = adhere[0, i] and adhere[1, i]
             deep = t1[0, _DIRECT, i] <= t1[0, _OPPOSE, i] or t1[1, _DIRECT, i] <= t1[1, _OPPOSE, i]
-            counts[0] += adhere[0, i]
-            counts[1] += adhere[1, i]
-            counts[2] += agreed
-            counts[3] += agreed and deep
-            counts[4] += agreed and comply_h
-            counts[5] += agreed and comply_f
-            counts[6] += agreed and comply_h and comply_f
-            counts[7] += unconditional_h
-            counts[8] += with_h and not unconditional_h
-            counts[9] += not with_h
-            counts[10] += unconditional_f
-            counts[11] += with_f and not unconditional_f
-            counts[12] += not with_f
-            counts[13] += both_conditional
+            c0 += adhere[0, i]
+            c1 += adhere[1, i]
+            c2 += agreed
+            c3 += agreed and deep
+            c4 += agreed and comply_h
+            c5 += agreed and comply_f
+            c6 += agreed and comply_h and comply_f
+            c7 += unconditional_h
+            c8 += with_h and not unconditional_h
+            c9 += not with_h
+            c10 += unconditional_f
+            c11 += with_f and not unconditional_f
+            c12 += not with_f
+            c13 += both_conditional
         done += n
-    for k in range(len(COUNTERS)):
-        totals[k] += counts[k]
+    for k, count in enumerate((c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13)):
+        totals[k] += count  # in the order of COUNTERS
 
 
 MODEL = Model(
@@ -315,5 +335,5 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
-    version="2",
+    version="3",
 )
