@@ -5,9 +5,12 @@ file) ends with a one-paragraph message and exit status 2, never a traceback.
 """
 
 import argparse
+import dataclasses
 import sys
 import textwrap
 from pathlib import Path
+
+import numpy as np
 
 from .errors import InputError
 from .model import Mean, get_model, model_names
@@ -34,17 +37,14 @@ def _models(args):
 
 
 def _study(args):
+    """The study file with the command line's --trials and --seed applied."""
     study = Study.from_toml(args.study)
     overrides = {}
-    if args.trials is not None:
+    if getattr(args, "trials", None) is not None:
         overrides.update(trials=args.trials, precision=None)
-    if args.seed is not None:
+    if getattr(args, "seed", None) is not None:
         overrides["seed"] = args.seed
-    if overrides:
-        raw = {k: getattr(study, k) for k in ("model", "params", "sweep", "trials", "precision",
-                                              "seed", "chunk_trials", "max_trials", "cluster", "plot")}
-        study = Study(**{**raw, **overrides})
-    return study
+    return dataclasses.replace(study, **overrides) if overrides else study
 
 
 def _default_out(study_path, suffix):
@@ -63,6 +63,39 @@ def _run(args):
 
         for figure in plot_store(out):
             print(f"wrote {figure}")
+
+
+def _sensitivity(args):
+    from .plot import plot_sensitivity
+    from .sensitivity import noise_warnings
+    from .store import write_dataset
+
+    study = _study(args)
+    if study.design is None:
+        raise InputError(f"{args.study} has no [sample] design; add one with method, n and ranges")
+    design = Path(args.design) if args.design else _default_out(args.study, ".zarr")
+    design.parent.mkdir(parents=True, exist_ok=True)
+    results = study.run(store=design, scheduler=args.scheduler, workers=args.workers)
+    indices = study.analyze(results)
+    out = Path(args.out) if args.out else _default_out(args.study, ".sensitivity.nc")
+    write_dataset(indices, out)
+    print(f"evaluated {len(study.points):,} design points ({study.trials:,} trials each) in {design}")
+    print(f"wrote {out}")
+    _print_indices(indices)
+    for sentence in noise_warnings(indices):
+        print(f"warning: {sentence}", file=sys.stderr)
+    if args.plot:
+        print(f"wrote {plot_sensitivity(indices, out.with_suffix('.png'))}")
+
+
+def _print_indices(indices):
+    main, interval = ("ST", "ST_conf") if indices.attrs["method"] == "sobol" else ("mu_star", "mu_star_conf")
+    for output in indices.output.values:
+        row = indices.sel(output=output)
+        order = np.argsort(-row[main].values)[:3]
+        drivers = ", ".join(f"{row.parameter.values[j]} {row[main].values[j]:.3f} +/- {row[interval].values[j]:.3f}"
+                            for j in order)  # fmt: skip
+        print(f"  {output:18s} noise {float(row.noise_share):6.2%}  top {main}: {drivers}")
 
 
 def _plot(args):
@@ -107,6 +140,16 @@ def parser():
     run.add_argument("--seed", type=int, help="seed (overrides the study)")
     run.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
     run.set_defaults(handler=_run)
+    sensitivity = commands.add_parser("sensitivity", help="Sobol' indices or Morris screening over a study's [sample] design")
+    sensitivity.add_argument("study", help="the study file (TOML) with a [sample] table")
+    sensitivity.add_argument("--out", help="where to write the indices (default results/STUDY.sensitivity.nc)")
+    sensitivity.add_argument("--design", help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)")
+    sensitivity.add_argument("--workers", type=_positive, help="cores of this machine to use (default: all)")
+    sensitivity.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
+    sensitivity.add_argument("--trials", type=_positive, help="trials per design point (overrides the study)")
+    sensitivity.add_argument("--seed", type=int, help="seed (overrides the study)")
+    sensitivity.add_argument("--plot", action="store_true", help="draw the indices as bar charts")
+    sensitivity.set_defaults(handler=_sensitivity)
     check = commands.add_parser("check", help="estimate the specification's known answers beside their values")
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
     check.set_defaults(handler=_check)

@@ -87,9 +87,43 @@ def plot_dataset(dataset, path, names=None):
     return Path(path)
 
 
+def plot_sensitivity(indices, path):
+    """Bar charts of sensitivity indices with their 95% intervals, one panel per output."""
+    sobol = indices.attrs["method"] == "sobol"
+    bars = [("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")] if sobol else [
+        ("mu_star", "mu_star_conf", "mu*")]  # fmt: skip
+    outputs = list(indices.output.values)
+    cols = min(3, len(outputs))
+    rows = -(-len(outputs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols + 1.5, 0.32 * indices.sizes["parameter"] * rows + 1.6 * rows),
+                             squeeze=False, layout="constrained")  # fmt: skip
+    y = np.arange(indices.sizes["parameter"])
+    height = 0.8 / len(bars)
+    for ax, output in zip(axes.flat, outputs):
+        row = indices.sel(output=output)
+        for k, (value, conf, label) in enumerate(bars):
+            ax.barh(y + k * height, row[value], height, xerr=row[conf], label=label, capsize=2)
+        ax.set_yticks(y + height * (len(bars) - 1) / 2, indices.parameter.values, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(f"{output} (noise {float(row.noise_share):.1%})", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in axes.flat[len(outputs):]:
+        ax.remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=8)
+    fig.suptitle(f"{indices.attrs['model']}: {indices.attrs['method']} indices with 95% intervals, "
+                 f"{int(indices.attrs['trials_per_point']):,} trials per design point", fontsize=10)  # fmt: skip
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
 def plot_store(store, out=None):
-    """Draw the standard figures of a finished store; returns the PNG paths."""
+    """Draw the standard figures of a finished store (or sensitivity indices); returns the PNG paths."""
     store = Path(store)
+    if store.suffix == ".nc" and xr.load_dataset(store).attrs.get("kind") == "sensitivity":
+        folder = Path(out) if out else store.parent
+        return [plot_sensitivity(xr.load_dataset(store), folder / f"{store.stem}.png")]
     dataset = _load(store)
     folder = Path(out) if out else store.parent
     folder.mkdir(parents=True, exist_ok=True)

@@ -154,3 +154,15 @@ def write_finished(dataset, path):
     dataset.to_zarr(path, mode="a", consolidated=False)
     root = zarr.open_group(path, mode="a")
     root.attrs[STATUS] = "complete"
+
+
+def write_dataset(dataset, path):
+    """Write a small finished Dataset (an analysis) whole: NetCDF for ``.nc``, else Zarr."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".nc":
+        temporary = path.with_name(path.name + ".writing")
+        dataset.to_netcdf(temporary, engine="h5netcdf")
+        os.replace(temporary, path)
+    else:
+        dataset.to_zarr(path, mode="w", consolidated=False)

@@ -14,6 +14,17 @@ A study file (TOML) names a model and says how much to run::
     vol = [0.1, 0.2, 0.4]
     "pill2_h.median" = { start = 0.0, stop = 2.0, num = 21 }
 
+or, instead of ``[sweep]``, a design over ranges (see :mod:`mc_twolevel.designs`)::
+
+    [sample]
+    method = "sobol"
+    n = 256
+    ranges = { shadow = [0, 3], "oppose_h.median" = [0.5, 2.0] }
+
+A design's points lie along a ``sample`` dimension with one coordinate per
+range; without ``trials`` they get ``DESIGN_TRIALS`` each, enough that Monte
+Carlo noise is usually a small share of an output's variance over the design.
+
 Optional keys: ``chunk_trials`` (trials per random-stream chunk; the model's
 default otherwise), ``max_trials`` (cap per point in precision mode, default
 1e9), a ``[cluster]`` table for dask-jobqueue (``type = "slurm"``,
@@ -35,7 +46,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from . import engine
+from . import designs, engine
 from . import store as stores
 from .distributions import Dist
 from .errors import InputError
@@ -45,8 +56,9 @@ from .parallel import Progress, executor
 from .rng import stream_state
 
 DEFAULT_TRIALS = 1_000_000
+DESIGN_TRIALS = 100_000
 KEYS = {"model", "trials", "precision", "seed", "chunk_trials", "max_trials", "params", "sweep",
-        "cluster", "plot"}  # fmt: skip
+        "sample", "cluster", "plot"}  # fmt: skip
 
 
 def _whole(name, value, low):
@@ -90,6 +102,7 @@ class Study:
     model: str
     params: dict = field(default_factory=dict)
     sweep: dict = field(default_factory=dict)
+    sample: dict | None = None
     trials: int | None = None
     precision: float | None = None
     seed: int = 0
@@ -102,8 +115,11 @@ class Study:
         self.spec = get_model(self.model)
         if self.trials is not None and self.precision is not None:
             raise InputError("give either trials or precision, not both")
+        if self.sample is not None and self.sweep:
+            raise InputError("a study has either a [sweep] or a [sample] design, not both")
         if self.precision is None:
-            self.trials = _whole("trials", DEFAULT_TRIALS if self.trials is None else self.trials, 1)
+            default = DEFAULT_TRIALS if self.sample is None else DESIGN_TRIALS
+            self.trials = _whole("trials", default if self.trials is None else self.trials, 1)
         elif isinstance(self.precision, bool) or not isinstance(self.precision, (int, float)) or not 0 < self.precision < 0.5:
             raise InputError(f"precision = {self.precision!r}: expected a 95% half-width in (0, 0.5)")
         self.seed = _whole("seed", self.seed, 0)
@@ -114,7 +130,12 @@ class Study:
         self.sweep = {key: _sweep_values(key, spec) for key, spec in self.sweep.items()}
         self.plot_outputs = self._plot_outputs()
         self.base = self.spec.params.resolve(self.params)
-        self.points = [self._point(values) for values in itertools.product(*self.sweep.values())]
+        self.design = designs.parse(self.sample, self.seed) if self.sample is not None else None
+        if self.design is None:
+            self.points = [self._point(self.sweep, values) for values in itertools.product(*self.sweep.values())]
+        else:
+            self.matrix = self._design_matrix()
+            self.points = [self._point(self.design.names, row) for row in self.matrix]
         self.thetas = np.array([self.spec.prepare(p) for p in self.points])
 
     def _plot_outputs(self):
@@ -125,11 +146,23 @@ class Study:
             raise InputError(f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}")
         return wanted
 
-    def _point(self, values):
+    def _point(self, keys, values):
         point = self.base
-        for key, value in zip(self.sweep, values):
+        for key, value in zip(keys, values):
             point = self.spec.params.apply(point, key, value)
         return point
+
+    def _design_matrix(self):
+        """The design's points, with whole-number parameters rounded."""
+        matrix = self.design.sample()
+        for column, key in enumerate(self.design.names):
+            name = key.partition(".")[0]
+            param = self.spec.params.params.get(name)
+            if param is not None and not hasattr(param, "low") and "." not in key:
+                raise InputError(f"[sample] ranges.{key}: {name} is a choice; designs range over numbers only")
+            if getattr(param, "integer", False):
+                matrix[:, column] = np.round(matrix[:, column])
+        return matrix
 
     @classmethod
     def from_toml(cls, path):
@@ -155,7 +188,17 @@ class Study:
 
     @property
     def shape(self):
+        if self.design is not None:
+            return (len(self.points),)
         return tuple(len(v) for v in self.sweep.values())
+
+    def layout(self):
+        """``(dims, coords)`` of the results: swept keys, or a ``sample`` dimension."""
+        if self.design is None:
+            return tuple(self.sweep), {k: _coordinate(values) for k, values in self.sweep.items()}
+        coords = {"sample": np.arange(len(self.points))}
+        coords.update({key: ("sample", self.matrix[:, j]) for j, key in enumerate(self.design.names)})
+        return ("sample",), coords
 
     def describe(self):
         """The study as plain JSON-able values (what the hash covers)."""
@@ -218,6 +261,18 @@ class Study:
             stores.write_finished(dataset, store)
         return dataset
 
+    def analyze(self, results):
+        """Sensitivity indices of every output over this study's evaluated design.
+
+        ``results`` must come from this study's design (checked against the manifest
+        stored with them); see :mod:`mc_twolevel.sensitivity`.
+        """
+        from .sensitivity import analyze
+
+        if self.design is None:
+            raise InputError("a sensitivity analysis needs a [sample] design (method, n, ranges) in the study")
+        return analyze(results, self.design, self.plot_outputs, self.hash)
+
     def _compile(self):
         """Compile (or load from cache) the kernel here; the seconds it took."""
         started = time.perf_counter()
@@ -226,8 +281,7 @@ class Study:
 
     def to_dataset(self, totals, trials, timings):
         """The labelled results: one dimension per swept key, one variable per output."""
-        dims = tuple(self.sweep)
-        coords = {k: _coordinate(values) for k, values in self.sweep.items()}
+        dims, coords = self.layout()
         shaped = lambda a: a.reshape(self.shape)  # noqa: E731
         variables = {"trials": (dims, shaped(trials), {"long_name": "trials run at this point"})}
         for spec in self.spec.outputs:
@@ -252,6 +306,7 @@ class Study:
             "precision": self.precision if self.precision is not None else float("nan"),
             "chunk_trials": self.chunk_trials,
             "plot_outputs": json.dumps(self.plot_outputs),
+            "design": json.dumps(self.design.manifest(self.hash) if self.design else None),
             stores.HASH: self.hash,
             "study": json.dumps(self.describe(), default=str),
             "mc_twolevel_version": version("mc_twolevel"),

@@ -1,0 +1,101 @@
+"""Designs and sensitivity indices: known indices, inert parameters, manifests, noise."""
+
+import numpy as np
+import pytest
+from ishigami_model import MODEL, S1, ST
+
+import mc_twolevel as mc
+from mc_twolevel.sensitivity import noise_warnings
+
+mc.register(MODEL)
+RANGES = {f"x{i}": [-np.pi, np.pi] for i in (1, 2, 3, 4)}
+
+
+def ishigami(method="sobol", n=1024, trials=2, seed=7, **params):
+    study = mc.Study("ishigami", params=params, sample={"method": method, "n": n, "ranges": RANGES},
+                     trials=trials, seed=seed)  # fmt: skip
+    return study, study.run(workers=1)
+
+
+@pytest.fixture(scope="module")
+def sobol():
+    study, results = ishigami()
+    return study, results, study.analyze(results)
+
+
+def test_design_points_lie_along_a_sample_dimension(sobol):
+    study, results, _ = sobol
+    assert results.mean_y.dims == ("sample",)
+    assert results.sizes["sample"] == 1024 * (4 + 2)
+    assert np.array_equal(results["x2"].values, study.matrix[:, 1])
+
+
+def test_sobol_indices_of_the_ishigami_function_fall_within_their_intervals(sobol):
+    _, _, indices = sobol
+    row = indices.sel(output="mean_y")
+    for j, (s1, st) in enumerate(zip(S1, ST)):
+        assert abs(row.S1.values[j] - s1) <= 2 * row.S1_conf.values[j] + 0.01, (j, row.S1.values[j], s1)
+        assert abs(row.ST.values[j] - st) <= 2 * row.ST_conf.values[j] + 0.01, (j, row.ST.values[j], st)
+
+
+def test_a_parameter_that_cannot_reach_the_output_has_no_total_effect(sobol):
+    _, _, indices = sobol
+    assert abs(float(indices.ST.sel(output="mean_y", parameter="x4"))) < 0.01
+    assert float(indices.noise_share.sel(output="mean_y")) == 0.0
+
+
+def test_morris_screening_ranks_the_inert_parameter_last():
+    study, results = ishigami(method="morris", n=64)
+    indices = study.analyze(results)
+    mu_star = indices.mu_star.sel(output="mean_y")
+    assert float(mu_star.sel(parameter="x4")) == 0.0
+    assert set(indices.data_vars) >= {"mu_star", "mu_star_conf", "sigma"}
+    assert float(mu_star.sel(parameter="x1")) > float(mu_star.sel(parameter="x3")) > 0
+
+
+def test_a_mismatched_design_is_refused(sobol):
+    _, results, _ = sobol
+    other = mc.Study("ishigami", sample={"method": "sobol", "n": 512, "ranges": RANGES}, trials=1, seed=7)
+    with pytest.raises(mc.InputError, match="does not match.*n=1024.*n=512"):
+        other.analyze(results)
+
+
+def test_one_trial_per_point_leaves_the_noise_unknown_and_says_so():
+    study, results = ishigami(n=16, trials=1)
+    (warning,) = noise_warnings(study.analyze(results))
+    assert "unknown" in warning and "2 trials" in warning
+
+
+def test_monte_carlo_noise_is_measured_and_warned_about():
+    study, results = ishigami(n=128, trials=4, noise=20.0)
+    indices = study.analyze(results)
+    share = float(indices.noise_share.sel(output="mean_y"))
+    assert 0.3 < share < 1.5  # noise variance 400 / 4 = 100 against a signal variance near 13.8
+    (warning,) = noise_warnings(indices)
+    assert "mean_y" in warning and "trials per point" in warning
+
+
+@pytest.mark.parametrize(
+    "sample, words",
+    [
+        ({"method": "sobol", "n": 100, "ranges": {"x1": [0, 1]}}, ["power of 2", "128"]),
+        ({"method": "grid", "n": 8, "ranges": {"x1": [0, 1]}}, ["method", "sobol"]),
+        ({"method": "lhs", "n": 8, "ranges": {"x1": [1, 0]}}, ["ranges.x1", "low < high"]),
+        ({"method": "lhs", "n": 8, "ranges": {"x9": [0, 1]}}, ["unknown parameter", "x9"]),
+        ({"method": "lhs", "n": 8}, ["ranges"]),
+    ],
+)
+def test_malformed_designs_are_refused_by_name(sample, words):
+    with pytest.raises(mc.InputError) as error:
+        mc.Study("ishigami", sample=sample)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_designs_round_whole_numbers_and_refuse_choices():
+    study = mc.Study("ratification", sample={"method": "lhs", "n": 16, "ranges": {"n_a": [1, 101]}}, trials=10)
+    assert np.all(study.matrix[:, 0] == np.round(study.matrix[:, 0]))
+    with pytest.raises(mc.InputError, match="choice"):
+        mc.Study("ratification", sample={"method": "lhs", "n": 16, "ranges": {"info": [0, 2]}})
+    with pytest.raises(mc.InputError, match="either a \\[sweep\\] or a \\[sample\\]"):
+        mc.Study("compliance", sweep={"vol": [0.1]}, sample={"method": "lhs", "n": 4, "ranges": {"vol": [0, 1]}})
