@@ -1,6 +1,7 @@
 """Designs and sensitivity indices: known indices, inert parameters, manifests, noise."""
 
 import numpy as np
+import xarray as xr
 import pytest
 from ishigami_model import MODEL, S1, ST
 
@@ -99,3 +100,20 @@ def test_designs_round_whole_numbers_and_refuse_choices():
         mc.Study("ratification", sample={"method": "lhs", "n": 16, "ranges": {"info": [0, 2]}})
     with pytest.raises(mc.InputError, match="either a \\[sweep\\] or a \\[sample\\]"):
         mc.Study("compliance", sweep={"vol": [0.1]}, sample={"method": "lhs", "n": 4, "ranges": {"vol": [0, 1]}})
+
+
+def test_the_sensitivity_command_writes_indices_and_plots_them(tmp_path, capsys):
+    from mc_twolevel.cli import main
+
+    study = tmp_path / "ishigami.toml"
+    study.write_text('model = "ishigami"\ntrials = 2\nseed = 3\n[sample]\nmethod = "sobol"\nn = 64\n'
+                     'ranges = { x1 = [-3.14159, 3.14159], x2 = [-3.14159, 3.14159], x4 = [0, 1] }\n')  # fmt: skip
+    out, design = tmp_path / "indices.nc", tmp_path / "design.zarr"
+    assert main(["sensitivity", str(study), "--out", str(out), "--design", str(design), "--workers", "1"]) == 0
+    assert "top ST" in capsys.readouterr().out
+    indices = xr.load_dataset(out)
+    assert set(indices.parameter.values) == {"x1", "x2", "x4"} and "ST_conf" in indices
+    assert main(["plot", str(out)]) == 0
+    assert (tmp_path / "indices.png").stat().st_size > 10_000
+    assert main(["sensitivity", str(study), "--out", str(out), "--design", str(design), "--seed", "4"]) == 2
+    assert "different study" in capsys.readouterr().err
