@@ -58,7 +58,7 @@ def precision_round(number, items, counters, model, n_points, target, chunk_tria
     if number == 0:
         return np.array([(0, p, 0, chunk_trials) for p in range(n_points)], dtype=np.int64)
     totals, trials = point_totals(items, counters, n_points)
-    widths = half_widths(estimate(model, totals, trials))
+    widths = half_widths(model, estimate(model, totals, trials))
     rows = []
     for point in np.flatnonzero((widths > target) & (trials < max_trials)):
         wanted = trials[point] * ((widths[point] / target) ** 2 - 1) * 1.1

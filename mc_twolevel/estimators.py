@@ -25,8 +25,12 @@ def wilson(successes, n, z=Z95):
 
 
 def _probability(spec, totals, trials, index):
-    k = totals[..., index(spec.event)]
     n = trials if spec.given is None else totals[..., index(spec.given)]
+    if spec.dim is None:
+        k = totals[..., index(spec.event)]
+    else:  # a vector output: one count per label, over the same denominator
+        k = totals[..., [index(event) for event in spec.events()]]
+        n = np.broadcast_to(n[..., None], k.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         se = np.sqrt(p * (1 - p) / n)
@@ -47,7 +51,8 @@ def _mean(spec, totals, trials, index):
 def estimate(model, totals, trials):
     """``{output: (value, se, lo, hi, n)}`` for counters ``totals[..., counter]``.
 
-    ``trials`` holds the number of trials behind each row of ``totals``.
+    ``trials`` holds the number of trials behind each row of ``totals``; a vector
+    output's arrays carry its own dimension last.
     """
     totals = np.asarray(totals, dtype=np.float64)
     trials = np.asarray(trials, dtype=np.float64)
@@ -58,8 +63,11 @@ def estimate(model, totals, trials):
     }
 
 
-def half_widths(estimates):
+def half_widths(model, estimates):
     """The largest 95% half-width over outputs with data, per point (NaN-free)."""
-    widths = [(hi - lo) / 2 for (_, _, lo, hi, n) in estimates.values()]
-    stacked = np.stack([np.where(np.isnan(w), 0.0, w) for w in widths])
-    return stacked.max(axis=0)
+    widths = []
+    for spec in model.outputs:
+        _, _, lo, hi, _ = estimates[spec.name]
+        width = np.where(np.isnan(hi - lo), 0.0, (hi - lo) / 2)
+        widths.append(width.max(axis=-1) if spec.dim is not None else width)
+    return np.max(np.stack(widths), axis=0)

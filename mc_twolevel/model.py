@@ -30,13 +30,22 @@ from .errors import InputError
 
 @dataclass(frozen=True)
 class Probability:
-    """``p = count(event) / count(given)``; ``given=None`` means over all trials."""
+    """``p = count(event) / count(given)``; ``given=None`` means over all trials.
+
+    With ``dim = (name, labels)`` the output is a vector along a dimension of its
+    own, one probability per label, counted in ``event_<label>`` counters.
+    """
 
     name: str
     event: str
     doc: str
     given: str | None = None
     given_doc: str = ""
+    dim: tuple | None = None
+
+    def events(self):
+        """The counter names behind this output (one, or one per label)."""
+        return [self.event] if self.dim is None else [f"{self.event}_{label}" for label in self.dim[1]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class Mean:
     given: str | None = None
     given_doc: str = ""
     units: str = ""
+    dim = None
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,14 @@ def _bars(dataset, names, ax):
     ax.invert_yaxis()
 
 
+def _own_dims(dataset, name):
+    """Dimensions of an output beyond the study's (a vector output's own, such as ``split``)."""
+    return [d for d in dataset[name].dims if d not in dataset["trials"].dims]
+
+
 def _panel(dataset, name, ax):
-    dims = list(dataset[name].dims)
+    own = _own_dims(dataset, name)
+    dims = own + [d for d in dataset[name].dims if d not in own]  # a vector output: its own dim on x
     held = {d: 0 for d in dims[2:]}
     x, hue = dims[0], dims[1] if len(dims) > 1 else None
     for label, sub in (dataset.isel(held).groupby(hue) if hue else [(None, dataset.isel(held))]):
@@ -60,14 +66,29 @@ def _panel(dataset, name, ax):
     ax.set_title(name + (f"  ({', '.join(f'{d}={dataset[d].values[0]}' for d in held)})" if held else ""), fontsize=9)
     ax.set_xlabel(x)
     ax.grid(alpha=0.3)
+    if own:  # a vector output: show where it has mass, and label its own lines
+        used = np.flatnonzero(np.nan_to_num(dataset[name].max([d for d in dims if d != x]).values) > 0)
+        if used.size:
+            ax.set_xlim(dataset[x].values[max(used[0] - 1, 0)], dataset[x].values[min(used[-1] + 1, dataset.sizes[x] - 1)])
+        if hue:
+            ax.legend(fontsize=7)
 
 
 def plot_dataset(dataset, path, names=None):
     """Draw the standard figure of ``dataset`` to ``path`` (PNG)."""
     names = names or output_names(dataset)
-    if not dataset[names[0]].dims:
-        fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1.5), layout="constrained")
-        _bars(dataset, names, ax)
+    if not dataset["trials"].dims:  # one point: scalars as bars, each vector output on its own
+        scalars = [n for n in names if not dataset[n].dims]
+        vectors = [n for n in names if dataset[n].dims]
+        fig, axes = plt.subplots(1 + len(vectors), 1, figsize=(7, 0.35 * len(scalars) + 1.5 + 2.5 * len(vectors)),
+                                 squeeze=False, layout="constrained")  # fmt: skip
+        _bars(dataset, scalars, axes[0, 0])
+        for ax, name in zip(axes[1:, 0], vectors):
+            (dim,) = dataset[name].dims
+            low, high = dataset[name] - dataset[f"{name}_lo"], dataset[f"{name}_hi"] - dataset[name]
+            ax.bar(dataset[dim], dataset[name], yerr=[low, high], capsize=2)
+            ax.set_xlabel(dim)
+            ax.set_title(name, fontsize=9)
     else:
         cols = min(4, len(names))
         rows = -(-len(names) // cols)
@@ -77,7 +98,7 @@ def plot_dataset(dataset, path, names=None):
             _panel(dataset, name, ax)
         for ax in axes.flat[len(names):]:
             ax.remove()
-        handles, labels = axes.flat[0].get_legend_handles_labels()
+        handles, labels = axes.flat[0].get_legend_handles_labels()  # the scalar panels' shared legend
         if labels:
             fig.legend(handles, labels, loc="outside right upper", fontsize=8)
     fig.suptitle(f"{dataset.attrs.get('model', '')}: {int(dataset.trials.max()):,} trials per point, "

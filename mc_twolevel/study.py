@@ -51,7 +51,7 @@ from . import store as stores
 from .distributions import Dist
 from .errors import InputError
 from .estimators import estimate
-from .model import get_model
+from .model import Probability, get_model
 from .parallel import Progress, executor
 from .rng import stream_state
 
@@ -282,19 +282,23 @@ class Study:
     def to_dataset(self, totals, trials, timings):
         """The labelled results: one dimension per swept key, one variable per output."""
         dims, coords = self.layout()
-        shaped = lambda a: a.reshape(self.shape)  # noqa: E731
-        variables = {"trials": (dims, shaped(trials), {"long_name": "trials run at this point"})}
+        variables = {"trials": (dims, trials.reshape(self.shape), {"long_name": "trials run at this point"})}
+        estimates = estimate(self.spec, totals, trials)
         for spec in self.spec.outputs:
-            value, se, lo, hi, n = estimate(self.spec, totals, trials)[spec.name]
+            value, se, lo, hi, n = estimates[spec.name]
+            own, shape = dims, self.shape
+            if spec.dim is not None:  # a vector output carries a dimension of its own
+                own, shape = dims + (spec.dim[0],), self.shape + (len(spec.dim[1]),)
+                coords[spec.dim[0]] = list(spec.dim[1])
             given = spec.given_doc or "all trials"
             meta = {"long_name": spec.doc, "given": given, "units": getattr(spec, "units", "")}
-            variables[spec.name] = (dims, shaped(value), meta)
-            variables[f"{spec.name}_se"] = (dims, shaped(se), {"long_name": f"standard error of {spec.name}"})
-            interval = "Wilson score 95%" if spec.name.startswith("p_") else "normal 95%"
-            variables[f"{spec.name}_lo"] = (dims, shaped(lo), {"long_name": f"{interval} interval, lower"})
-            variables[f"{spec.name}_hi"] = (dims, shaped(hi), {"long_name": f"{interval} interval, upper"})
+            interval = "Wilson score 95%" if isinstance(spec, Probability) else "normal 95%"
+            variables[spec.name] = (own, value.reshape(shape), meta)
+            variables[f"{spec.name}_se"] = (own, se.reshape(shape), {"long_name": f"standard error of {spec.name}"})
+            variables[f"{spec.name}_lo"] = (own, lo.reshape(shape), {"long_name": f"{interval} interval, lower"})
+            variables[f"{spec.name}_hi"] = (own, hi.reshape(shape), {"long_name": f"{interval} interval, upper"})
             variables[f"{spec.name}_n"] = (
-                dims, shaped(n.astype(np.int64)), {"long_name": f"trials {spec.name} rests on ({given})"},
+                own, n.astype(np.int64).reshape(shape), {"long_name": f"trials {spec.name} rests on ({given})"},
             )  # fmt: skip
         attrs = {
             "model": self.model,

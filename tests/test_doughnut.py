@@ -1,0 +1,104 @@
+"""The doughnut negotiation: the deal space, degenerate classes, accounting, brute force."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reference_doughnut import best_product
+
+import mc_twolevel as mc
+from mc_twolevel.models import doughnut
+
+DEFAULT_TOTAL = sum(t["count"] for t in doughnut.DEFAULT_BOX)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(counts=st.lists(st.integers(1, 3), min_size=1, max_size=5), reward=st.integers(0, 2), credit=st.integers(-2, 2))
+def test_every_deal_hands_out_exactly_the_rewards_and_the_rest_whole(counts, reward, credit):
+    counts = np.array(counts)
+    if 2 * reward >= counts.sum():
+        return
+    reward_a, reward_b, pool_a, credit_a = doughnut.deals(counts, reward, credit)
+    pool_b = counts - reward_a - reward_b - pool_a
+    assert (reward_a.sum(axis=1) == reward).all() and (reward_b.sum(axis=1) == reward).all()
+    assert (pool_a >= 0).all() and (pool_b >= 0).all() and (reward_a >= 0).all() and (reward_b >= 0).all()
+    assert ((reward_a + reward_b + pool_a + pool_b) == counts).all()
+    assert ((credit_a >= min(0, credit)) & (credit_a <= max(0, credit))).all()
+    rows = np.column_stack([reward_a, reward_b, pool_a, credit_a])
+    assert len(np.unique(rows, axis=0)) == len(rows), "a deal is listed twice"
+
+
+def test_a_box_of_eleven_different_doughnuts_has_253440_deals():
+    assert len(doughnut.deals(np.ones(11, dtype=int), 2, 0)[0]) == 55 * 36 * 2**7
+
+
+def test_when_everyone_likes_every_doughnut_and_nobody_minds_fairness_every_class_succeeds():
+    ds = mc.simulate("doughnut", {"fairness": 0.0, "group_spread": 0.0, "taste_spread": 0.0, "aspiration": 0.0,
+                                  "aspiration_spread": 0.0}, trials=300, seed=1)  # fmt: skip
+    assert float(ds.p_success) == 1.0 and float(ds.p_invol) == 0.0
+
+
+def test_standards_no_split_can_meet_mean_no_class_succeeds():
+    ds = mc.simulate("doughnut", {"aspiration": 15.0}, trials=300, seed=2)
+    assert float(ds.p_success) == 0.0
+    assert float(ds.mean_doughnuts_a) == 0.0 and float(ds.mean_doughnuts_b) == 0.0
+
+
+@pytest.fixture(scope="module")
+def default_class():
+    return mc.simulate("doughnut", trials=2000, seed=3)
+
+
+def test_doughnuts_are_conserved_and_splits_add_up(default_class):
+    ds = default_class
+    handed_out = float(ds.mean_doughnuts_a + ds.mean_doughnuts_b)
+    assert handed_out == pytest.approx(DEFAULT_TOTAL * float(ds.p_success), rel=1e-12)
+    assert float(ds.p_split.sum("split")) == pytest.approx(1.0, rel=1e-12)
+    assert float(ds.p_split.sel(split=slice(DEFAULT_TOTAL - 3, None)).sum()) == 0.0  # the pool is 7
+    assert ds.p_split.dims == ("split",)
+    assert float(ds.p_success + ds.p_invol) == pytest.approx(float(ds.p_agree))
+
+
+def test_the_exercise_mostly_succeeds_with_an_even_split(default_class):
+    ds = default_class
+    assert float(ds.p_success) > 0.8
+    assert float((ds.p_split * ds.split).sum()) == pytest.approx(3.5, abs=0.3)
+
+
+def test_without_side_payments_none_are_made():
+    ds = mc.simulate("doughnut", {"side_payments": False, "aspiration": 0.6}, trials=300, seed=4)
+    assert float(ds.p_side_payment) == 0.0
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), counts=st.sampled_from([(2, 1, 1), (1, 1, 1, 1), (3, 2), (1, 2, 1)]),
+       reward=st.integers(0, 1), credit=st.integers(-1, 2), quota=st.sampled_from([0.5, 1.0]))  # fmt: skip
+def test_the_type_space_search_finds_the_brute_force_optimum(seed, counts, reward, credit, quota):
+    rng = np.random.default_rng(seed)
+    size, n_types = 4, len(counts)
+    values = rng.normal(1.0, 0.6, (2, size, n_types))
+    envy, aspirations, errors = rng.uniform(0, 1, (2, size)), rng.normal(0.3, 0.3, (2, size)), rng.normal(0, 0.2, (2, size))
+    counts = np.array(counts)
+    deals = doughnut.deals(counts, reward, credit)
+    index, product = doughnut.negotiate(values, envy, aspirations, errors, 0.2, counts, *deals, credit, 0.5, quota, size)
+    labelled = [t for t, c in enumerate(counts) for _ in range(c)]
+    expected = best_product(labelled, values.tolist(), envy.tolist(), aspirations.tolist(), errors.tolist(), 0.2,
+                            reward, credit, 0.5, quota, size)  # fmt: skip
+    assert product == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    assert (index >= 0) == (expected > 0)
+
+
+@pytest.mark.parametrize(
+    "box, words",
+    [
+        ([{"name": "glazed", "count": 0}], ["glazed", "count"]),
+        ([{"name": "glazed", "count": 2, "sparkles": True}], ["sparkles", "sprinkles"]),
+        ([{"name": "glazed", "count": 30}], ["30 doughnuts"]),
+        ([{"name": "glazed", "count": 4}], ["reward = 2", "4"]),
+    ],
+)
+def test_a_bad_box_is_refused_by_name(box, words):
+    with pytest.raises(mc.InputError) as error:
+        mc.simulate("doughnut", {"box": box}, trials=10)
+    for word in words:
+        assert word in str(error.value)
