@@ -125,6 +125,17 @@ def _positive(text):
     return value
 
 
+def _running_options(command, study_help, handler):
+    """The options of the commands that run a study."""
+    command.add_argument("study", help=study_help)
+    command.add_argument("--workers", type=_positive, help="cores of this machine to use (default: all)")
+    command.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
+    command.add_argument("--trials", type=_positive, help="trials per point (overrides the study)")
+    command.add_argument("--seed", type=int, help="seed (overrides the study)")
+    command.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
+    command.set_defaults(handler=handler)
+
+
 def parser():
     top = argparse.ArgumentParser(prog="mc-twolevel", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True)
@@ -132,24 +143,12 @@ def parser():
     models.add_argument("name", nargs="?")
     models.set_defaults(handler=_models)
     run = commands.add_parser("run", help="run a study file and write a store")
-    run.add_argument("study", help="the study file (TOML)")
     run.add_argument("--out", help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)")
-    run.add_argument("--workers", type=_positive, help="cores of this machine to use (default: all)")
-    run.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
-    run.add_argument("--trials", type=_positive, help="trials per point (overrides the study)")
-    run.add_argument("--seed", type=int, help="seed (overrides the study)")
-    run.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
-    run.set_defaults(handler=_run)
+    _running_options(run, "the study file (TOML)", _run)
     sensitivity = commands.add_parser("sensitivity", help="Sobol' indices or Morris screening over a study's [sample] design")
-    sensitivity.add_argument("study", help="the study file (TOML) with a [sample] table")
     sensitivity.add_argument("--out", help="where to write the indices (default results/STUDY.sensitivity.nc)")
     sensitivity.add_argument("--design", help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)")
-    sensitivity.add_argument("--workers", type=_positive, help="cores of this machine to use (default: all)")
-    sensitivity.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
-    sensitivity.add_argument("--trials", type=_positive, help="trials per design point (overrides the study)")
-    sensitivity.add_argument("--seed", type=int, help="seed (overrides the study)")
-    sensitivity.add_argument("--plot", action="store_true", help="draw the indices as bar charts")
-    sensitivity.set_defaults(handler=_sensitivity)
+    _running_options(sensitivity, "the study file (TOML) with a [sample] table", _sensitivity)
     check = commands.add_parser("check", help="estimate the specification's known answers beside their values")
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
     check.set_defaults(handler=_check)

@@ -54,8 +54,8 @@ def _jobqueue_cluster(spec):
         raise InputError(f"[cluster] type = {kind!r}: choose one of {', '.join(JOBQUEUE)}")
     try:
         cluster = getattr(dask_jobqueue, JOBQUEUE[kind])(**options)
-    except TypeError as error:
-        raise InputError(f"[cluster]: {error}") from None
+    except (TypeError, ValueError) as error:  # dask-jobqueue's word for an unknown or bad option
+        raise InputError(f"[cluster]: {str(error).splitlines()[0]}") from None
     cluster.scale(jobs=jobs)
     return cluster
 

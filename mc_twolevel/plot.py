@@ -98,11 +98,19 @@ def plot_dataset(dataset, path, names=None):
             _panel(dataset, name, ax)
         for ax in axes.flat[len(names):]:
             ax.remove()
-        handles, labels = axes.flat[0].get_legend_handles_labels()  # the scalar panels' shared legend
-        if labels:
-            fig.legend(handles, labels, loc="outside right upper", fontsize=8)
-    fig.suptitle(f"{dataset.attrs.get('model', '')}: {int(dataset.trials.max()):,} trials per point, "
-                 f"seed {dataset.attrs.get('seed')}", fontsize=10)  # fmt: skip
+        _legend(fig, axes.flat[0])  # the scalar panels' shared legend
+    title = f"{dataset.attrs.get('model', '')}: {int(dataset.trials.max()):,} trials per point, seed {dataset.attrs.get('seed')}"
+    return _save(fig, title, path)
+
+
+def _legend(fig, ax):
+    handles, labels = ax.get_legend_handles_labels()
+    if labels:
+        fig.legend(handles, labels, loc="outside right upper", fontsize=8)
+
+
+def _save(fig, title, path):
+    fig.suptitle(title, fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
@@ -130,13 +138,9 @@ def plot_sensitivity(indices, path):
         ax.grid(alpha=0.3, axis="x")
     for ax in axes.flat[len(outputs):]:
         ax.remove()
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize=8)
-    fig.suptitle(f"{indices.attrs['model']}: {indices.attrs['method']} indices with 95% intervals, "
-                 f"{int(indices.attrs['trials_per_point']):,} trials per design point", fontsize=10)  # fmt: skip
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    _legend(fig, axes.flat[0])
+    return _save(fig, f"{indices.attrs['model']}: {indices.attrs['method']} indices with 95% intervals, "
+                      f"{int(indices.attrs['trials_per_point']):,} trials per design point", path)  # fmt: skip
 
 
 def plot_store(store, out=None):

@@ -125,3 +125,16 @@ def test_netcdf_stores_are_written_whole(tmp_path):
     ds = mc.Study("compliance", sweep={"shadow": [0.0, 1.0]}, trials=20_000, seed=1).run(store=path, workers=1)
     assert not (tmp_path / "run.nc.ledger.zarr").exists()
     xr.testing.assert_equal(xr.load_dataset(path), ds)
+
+
+def test_a_cluster_table_builds_a_jobqueue_cluster_without_submitting(monkeypatch):
+    cluster = parallel._jobqueue_cluster({"type": "slurm", "cores": 2, "memory": "4GB", "jobs": 0, "walltime": "00:10:00"})
+    try:
+        script = cluster.job_script()
+        assert "#SBATCH" in script and "00:10:00" in script
+    finally:
+        cluster.close()
+    with pytest.raises(mc.InputError, match="type = 'kubernetes'"):
+        parallel._jobqueue_cluster({"type": "kubernetes"})
+    with pytest.raises(mc.InputError, match=r"\[cluster\]"):
+        parallel._jobqueue_cluster({"type": "slurm", "cores": 2, "memory": "4GB", "colour": "blue"})
