@@ -131,7 +131,6 @@ _HORIZON, _DRIFT, _VOL, _LOCKIN, _SHOCK, _SHADOW, _SELECT, _SEQUENTIAL = (
     PARAMS.offset[n]
     for n in ("horizon", "drift", "vol", "lockin", "shock_rate", "shadow", "select", "sequential")
 )
-_UNCONDITIONAL, _CONDITIONAL, _VIOLATOR = 0, 1, 2
 
 
 @numba.njit
@@ -160,27 +159,6 @@ def _t2_support(s, direct, oppose, recip, pill, gov, won, lost, drift, vol, year
     gov = _grow(s, gov, drift + won, vol, years)
     alone = direct + pill + weight * gov - oppose
     return alone, alone + weight * recip
-
-
-@numba.njit
-def _kind(alone, together):
-    if alone > 0.0:
-        return _UNCONDITIONAL
-    return _CONDITIONAL if together > 0.0 else _VIOLATOR
-
-
-@numba.njit
-def _play(kind_h, kind_f, alone_h, together_h, alone_f, together_f, cooperative, sequential):
-    """Compliance ``(h, f)`` in the t2 game's equilibrium (``S(0)``, ``S(1)`` of each)."""
-    if sequential:
-        h = kind_h == _UNCONDITIONAL
-        return h, (together_f if h else alone_f) > 0.0
-    if kind_h == _UNCONDITIONAL:
-        return True, kind_f != _VIOLATOR
-    if kind_f == _UNCONDITIONAL:
-        return kind_h != _VIOLATOR, True
-    both = cooperative and kind_h == _CONDITIONAL and kind_f == _CONDITIONAL
-    return both, both
 
 
 BLOCK = 256  # trials whose draws are made, and exponentials taken, together
