@@ -58,6 +58,12 @@ class Dist:
     def encode(self):
         return (float(FAMILIES[self.family][0]), float(self.a), float(self.b))
 
+    @classmethod
+    def decode(cls, slots):
+        """The Dist behind ``encode``'s ``(code, a, b)``."""
+        family = next(name for name, spec in FAMILIES.items() if spec[0] == int(slots[0]))
+        return cls(family, float(slots[1]), float(slots[2]))
+
     def __str__(self):
         if self.family == "constant":
             return f"{self.a:g}"

@@ -6,6 +6,9 @@ reads only these declarations, so adding a model means adding a module to
 ``mc_twolevel/models/`` that defines ``MODEL`` (or publishing one under the
 ``mc_twolevel.models`` entry-point group); no engine code changes.
 
+A kernel needing per-point tables can be a plain Python function that gets
+them from a :func:`per_point` cache and calls its compiled core.
+
 The kernel contract::
 
     kernel(theta: float64[:], trials: int64, states: rng.STATE_DTYPE[1],
@@ -18,6 +21,7 @@ per-trial arrays, so memory stays flat however many trials run, and it should
 be compiled with ``nogil=True`` so threads run kernels in parallel.
 """
 
+import functools
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -88,6 +92,25 @@ class Model:
 
     def new_totals(self):
         return np.zeros(len(self.counters), dtype=np.float64)
+
+
+def per_point(params, size=16):
+    """Decorator: ``derive(point)`` called with the point behind a kernel's ``theta`` and
+    cached per point, for kernels that need tables computed once per parameter point
+    (beliefs, a deal space) without carrying them in every task's ``theta``."""
+
+    def wrap(derive):
+        @functools.lru_cache(maxsize=size)
+        def cached(theta_bytes):
+            return derive(params.decode(np.frombuffer(theta_bytes)))
+
+        @functools.wraps(derive)
+        def for_theta(theta):
+            return cached(np.ascontiguousarray(theta, dtype=np.float64).tobytes())
+
+        return for_theta
+
+    return wrap
 
 
 _REGISTRY = {}

@@ -45,6 +45,9 @@ class Real:
     def encode(self, value):
         return (float(value),)
 
+    def decode(self, slots):
+        return int(slots[0]) if self.integer else float(slots[0])
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -70,6 +73,9 @@ class Choice:
 
     def encode(self, value):
         return (float(self.options.index(value)),)
+
+    def decode(self, slots):
+        return self.options[int(slots[0])]
 
 
 def Flag(name, default, doc):
@@ -106,6 +112,9 @@ class Magnitude:
 
     def encode(self, value):
         return value.encode()
+
+    def decode(self, slots):
+        return Dist.decode(slots)
 
 
 class ParamSet:
@@ -153,6 +162,10 @@ class ParamSet:
     def encode(self, point):
         """The kernel's ``float64`` vector for a resolved point."""
         return np.array([x for p in self for x in p.encode(point[p.name])], dtype=np.float64)
+
+    def decode(self, theta):
+        """The point behind an encoded vector: every value a kernel sees (the inverse of encode)."""
+        return {p.name: p.decode(theta[self.offset[p.name]:][: p.width]) for p in self}
 
     def to_plain(self, point):
         """The point as plain TOML/JSON values (distributions as tables)."""

@@ -44,3 +44,19 @@ def test_encoding_puts_each_parameter_at_its_offset():
     assert theta[PARAMS.offset["horizon"]] == 7.5
     assert theta[PARAMS.offset["select"]] == 1.0
     assert list(theta[PARAMS.offset["oppose_f"]:][:3]) == [2.0, 0.5, 2.0]
+
+
+@pytest.mark.parametrize("name", ["compliance", "ratification", "doughnut"])
+def test_decode_recovers_every_encoded_value(name):
+    params = mc.get_model(name).params
+    overrides = {
+        "compliance": {"direct_h": {"dist": "uniform", "low": 0.2, "high": 1.5}, "select": "noncooperative", "horizon": 7.0},
+        "ratification": {"n_a": 101, "info": "asymmetric", "poll": True, "shock_dist": "normal"},
+        "doughnut": {"box": [{"name": "glazed", "count": 3, "glazed": True}, {"name": "jam", "count": 2, "filled": True}]},
+    }[name]
+    point = params.resolve(overrides)
+    decoded = params.decode(params.encode(point))
+    assert params.encode(decoded).tobytes() == params.encode(point).tobytes()
+    for key, value in point.items():
+        if key != "box":  # box type names are not encoded
+            assert decoded[key] == value, key

@@ -56,7 +56,6 @@ deals, the share giving k pool doughnuts to a), ``mean_sprinkles_a``/``_b``
 given success).
 """
 
-import functools
 import itertools
 import math
 
@@ -64,7 +63,7 @@ import numba
 import numpy as np
 
 from ..errors import InputError
-from ..model import Mean, Model, Probability
+from ..model import Mean, Model, Probability, per_point
 from ..params import Flag, ParamSet, Real
 from ..rng import normal, uniform
 
@@ -119,6 +118,12 @@ class Box:
         rows = [[t["count"], *(float(t[a]) for a in ATTRIBUTES)] for t in value]
         rows += [[0.0] * (1 + len(ATTRIBUTES))] * (MAX_TYPES - len(rows))
         return (float(len(value)), *(x for row in rows for x in row))
+
+    def decode(self, slots):
+        """The box's counts and attributes (names are not encoded: types are numbered)."""
+        rows = np.asarray(slots[1:]).reshape(MAX_TYPES, 1 + len(ATTRIBUTES))[: int(slots[0])]
+        return tuple({"name": f"type {i + 1}", "count": int(row[0]), **{a: bool(row[1 + k]) for k, a in enumerate(ATTRIBUTES)}}
+                     for i, row in enumerate(rows))  # fmt: skip
 
 
 Box.default = Box().parse(DEFAULT_BOX)
@@ -207,22 +212,12 @@ def deals(counts, reward, credit):
     return np.repeat(ra, repeat, 0), np.repeat(rb, repeat, 0), np.repeat(pa, repeat, 0), np.tile(splits, len(rows))
 
 
-def _box(point):
-    box = point["box"]
-    counts = np.array([t["count"] for t in box], dtype=np.int64)
-    attributes = np.array([[float(t[a]) for a in ATTRIBUTES] for t in box])
-    return counts, attributes
-
-
-@functools.lru_cache(maxsize=16)
-def _plan_for(theta_bytes):
-    theta = np.frombuffer(theta_bytes)
-    types = int(theta[PARAMS.offset["box"]])
-    table = theta[PARAMS.offset["box"] + 1:][: types * (1 + len(ATTRIBUTES))].reshape(types, -1)
-    counts, attributes = table[:, 0].astype(np.int64), np.ascontiguousarray(table[:, 1:])
-    if 2 * int(theta[_REWARD]) >= counts.sum():
-        raise InputError(f"reward = {int(theta[_REWARD])} leaves no pool in a box of {counts.sum()} doughnuts")
-    return counts, attributes, *deals(counts, int(theta[_REWARD]), int(theta[_CREDIT]))
+@per_point(PARAMS)
+def _planned(point):
+    """The box's counts and attributes, and every deal, once per parameter point."""
+    counts = np.array([t["count"] for t in point["box"]], dtype=np.int64)
+    attributes = np.array([[float(t[a]) for a in ATTRIBUTES] for t in point["box"]])
+    return counts, attributes, *deals(counts, point["reward"], point["credit"])
 
 
 # --- one class -------------------------------------------------------------------------------------
@@ -455,7 +450,7 @@ def _kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, tri
 def kernel(theta, trials, states, totals):
     """Add the counters of ``trials`` classes at ``theta`` into ``totals`` (the deal space
     is enumerated once per point and cached; the compiled kernel releases the GIL)."""
-    counts, attributes, reward_a, reward_b, pool_a, credit_a = _plan_for(np.ascontiguousarray(theta).tobytes())
+    counts, attributes, reward_a, reward_b, pool_a, credit_a = _planned(theta)
     _kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, trials, states, totals)
 
 

@@ -71,7 +71,6 @@ side known use a precomputed suffix maximum, so offers are within 5e-4 of the
 optimum.
 """
 
-import functools
 import math
 
 import numba
@@ -79,7 +78,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import InputError
-from ..model import Mean, Model, Probability
+from ..model import Mean, Model, Probability, per_point
 from ..params import Choice, Flag, ParamSet, Real
 from ..rng import beta, normal, normal_quantile, uniform
 
@@ -288,6 +287,9 @@ def plan(point):
                 responder_share, responder = (1 - x2, beliefs_b) if proposer == "a" else (x2, beliefs_a)
                 scalars[4 + k] = float(np.interp(responder_share, SHARES, responder) > 0)
     return ratify, suffix_best, scalars
+
+
+_planned = per_point(PARAMS)(plan)
 
 
 def _suffix_best(point, ratify):
@@ -552,30 +554,13 @@ def _kernel(theta, ratify, suffix_best, scalars, trials, states, totals):
         totals[_PAYOFF_B + 1] += payoff_b * payoff_b
 
 
-@functools.lru_cache(maxsize=16)
-def _plan_for(theta_bytes):
-    return plan(_decode(np.frombuffer(theta_bytes)))
-
-
-def _decode(theta):
-    """The parameter point behind an encoded vector (the inverse of ParamSet.encode)."""
-    point = {}
-    for param in PARAMS:
-        value = theta[_OFF[param.name]]
-        if isinstance(param, Choice):
-            point[param.name] = param.options[int(value)]
-        else:
-            point[param.name] = int(value) if param.integer else float(value)
-    return point
-
-
 def kernel(theta, trials, states, totals):
     """Add the counters of ``trials`` ratification trials at ``theta`` into ``totals``.
 
     Derives the point's beliefs (cached per point) and runs the compiled kernel,
     which releases the GIL.
     """
-    ratify, suffix_best, scalars = _plan_for(np.ascontiguousarray(theta).tobytes())
+    ratify, suffix_best, scalars = _planned(theta)
     _kernel(theta, ratify, suffix_best, scalars, trials, states, totals)
 
 
