@@ -146,9 +146,7 @@ def write_finished(dataset, path):
     """Write the results of a finished run and mark the store complete."""
     path = Path(path)
     if path.suffix == ".nc":
-        temporary = path.with_name(path.name + ".writing")
-        dataset.to_netcdf(temporary, engine="h5netcdf")
-        os.replace(temporary, path)
+        _write_netcdf(dataset, path)
         shutil.rmtree(_ledger_path(path), ignore_errors=True)
         return
     dataset.to_zarr(path, mode="a", consolidated=False)
@@ -161,8 +159,13 @@ def write_dataset(dataset, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".nc":
-        temporary = path.with_name(path.name + ".writing")
-        dataset.to_netcdf(temporary, engine="h5netcdf")
-        os.replace(temporary, path)
+        _write_netcdf(dataset, path)
     else:
         dataset.to_zarr(path, mode="w", consolidated=False)
+
+
+def _write_netcdf(dataset, path):
+    """Write NetCDF under a temporary name, then rename: the file appears only whole."""
+    temporary = path.with_name(path.name + ".writing")
+    dataset.to_netcdf(temporary, engine="h5netcdf")
+    os.replace(temporary, path)
