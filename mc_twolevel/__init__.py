@@ -10,7 +10,7 @@ from importlib.metadata import version
 
 from .api import simulate, sweep
 from .errors import InputError
-from .model import get_model, model_names, register
+from .registry import get_model, model_names, register
 from .study import Study
 
 __version__ = version("mc_twolevel")

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .model import Mean, get_model, model_names
+from .model import Mean
+from .registry import get_model, model_names
 from .study import Study
 
 

@@ -7,10 +7,12 @@ A magnitude is a number (a constant) or an inline table naming a family:
     direct_h = { dist = "uniform", low = 0.0, high = 1.0 }
     direct_h = { dist = "normal", mean = 1.0, sd = 0.3 }
 
-A kernel sees three numbers ``(code, a, b)`` and draws with :func:`draw`.
+A kernel reads three numbers ``(family, a, b)`` with :func:`magnitude`, compares
+the family with the named codes ``FAMILY.lognormal``..., and draws with :func:`draw`.
 """
 
 import math
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numba
@@ -24,6 +26,7 @@ FAMILIES = {  # family -> (code, field names, test of the fields, what the test 
     "uniform": (2, ("low", "high"), lambda lo, hi: lo <= hi, "low <= high"),
     "normal": (3, ("mean", "sd"), lambda m, s: s >= 0, "sd >= 0"),
 }
+FAMILY = namedtuple("Family", FAMILIES)(*(float(spec[0]) for spec in FAMILIES.values()))
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,19 @@ def parse_dist(value, owner):
     )
 
 
+@numba.njit(inline="always")
+def magnitude(theta, slot):
+    """``(family, a, b)`` of the distribution-valued parameter at ``slot`` of ``theta``."""
+    return theta[slot], theta[slot + 1], theta[slot + 2]
+
+
 @numba.njit
-def draw(s, code, a, b):
-    """One draw of the distribution encoded as ``(code, a, b)`` from stream ``s``."""
-    if code == 0.0:
+def draw(s, family, a, b):
+    """One draw of the distribution ``(family, a, b)`` from stream ``s``."""
+    if family == FAMILY.constant:
         return a
-    if code == 1.0:
+    if family == FAMILY.lognormal:
         return a * math.exp(b * normal(s))
-    if code == 2.0:
+    if family == FAMILY.uniform:
         return a + (b - a) * uniform(s)
     return a + b * normal(s)

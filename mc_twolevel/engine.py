@@ -22,7 +22,6 @@ import math
 import numpy as np
 
 from .estimators import estimate, half_widths
-from .model import get_model
 from .rng import stream_state
 
 ROUND, POINT, CHUNK, TRIALS = range(4)
@@ -50,15 +49,17 @@ def point_totals(items, counters, n_points):
     return totals, trials
 
 
-def precision_round(number, items, counters, model, n_points, target, chunk_trials, max_trials):
+def precision_round(number, items, counters, model, n_points, extents, target, chunk_trials, max_trials):
     """Round ``number`` of a precision study from the earlier rounds' ``items`` and ``counters``.
 
-    Empty when every point has met the target or reached ``max_trials``.
+    ``extents`` gives each point's extent along each output dimension (see
+    :func:`~mc_twolevel.estimators.estimate`). Empty when every point has met the
+    target or reached ``max_trials``.
     """
     if number == 0:
         return np.array([(0, p, 0, chunk_trials) for p in range(n_points)], dtype=np.int64)
     totals, trials = point_totals(items, counters, n_points)
-    widths = half_widths(model, estimate(model, totals, trials))
+    widths = half_widths(model, estimate(model, totals, trials, extents))
     rows = []
     for point in np.flatnonzero((widths > target) & (trials < max_trials)):
         wanted = trials[point] * ((widths[point] / target) ** 2 - 1) * 1.1
@@ -69,12 +70,13 @@ def precision_round(number, items, counters, model, n_points, target, chunk_tria
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
-def run_items(model_name, thetas, items, seed):
-    """Counters of each item (a Dask task body: plain arrays in, plain arrays out)."""
-    model = get_model(model_name)
-    counters = np.zeros((len(items), len(model.counters)))
-    for row, (theta, item) in enumerate(zip(thetas, items)):
-        model.kernel(theta, item[TRIALS], stream_state(seed, (item[POINT], item[CHUNK])), counters[row])
+def run_items(model, thetas, tables, items, seed):
+    """Counters of each item (a Dask task body): ``thetas[k]`` and ``tables[k]`` are the
+    parameter point and per-point tables of ``items[k]``."""
+    counters = np.zeros((len(items), model.layout.size))
+    for row, (theta, point_tables, item) in enumerate(zip(thetas, tables, items)):
+        state = stream_state(seed, (item[POINT], item[CHUNK]))
+        model.run(theta, point_tables, item[TRIALS], state, counters[row])
     return counters
 
 
@@ -92,11 +94,12 @@ def group_tasks(rows, items, target_trials):
     return tasks
 
 
-def execute(model, thetas, seed, ledger, next_round, executor, progress):
+def execute(model, thetas, tables, seed, ledger, next_round, executor, progress):
     """Run rounds until ``next_round`` plans nothing; returns per-point totals.
 
-    ``next_round(number, items, counters)`` plans round ``number`` from the items
-    and counters of the rounds before it, so a resumed run replans identically.
+    ``thetas`` and ``tables`` hold each point's encoded parameters and planned
+    tables. ``next_round(number, items, counters)`` plans round ``number`` from the
+    items and counters of the rounds before it, so a resumed run replans identically.
     """
     for number in itertools.count():
         earlier = ledger.items[:, ROUND] < number
@@ -107,7 +110,10 @@ def execute(model, thetas, seed, ledger, next_round, executor, progress):
         pending = rows[~ledger.done[rows]]
         progress.add(ledger.items[rows, TRIALS].sum(), ledger.items[rows[ledger.done[rows]], TRIALS].sum())
         tasks = group_tasks(pending, ledger.items, model.chunk_trials)
-        calls = [(model.name, thetas[ledger.items[t, POINT]], ledger.items[t], seed) for t in tasks]
+        calls = []
+        for task in tasks:
+            points = ledger.items[task, POINT]
+            calls.append((model, thetas[points], [tables[p] for p in points], ledger.items[task], seed))
         for index, counters in executor.map_unordered(run_items, calls):
             ledger.record(tasks[index], counters)
             progress.update(ledger.items[tasks[index], TRIALS].sum())

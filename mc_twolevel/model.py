@@ -1,43 +1,67 @@
-"""What a model declares, and the registry that finds models.
+"""What a model declares: its outputs, the counters behind them, and the model itself.
 
-A model is a :class:`Model`: its parameters, the counters its kernel adds up,
-the outputs estimated from those counters, and the kernel itself. The engine
-reads only these declarations, so adding a model means adding a module to
-``mc_twolevel/models/`` that defines ``MODEL`` (or publishing one under the
-``mc_twolevel.models`` entry-point group); no engine code changes.
-
-A kernel needing per-point tables can be a plain Python function that gets
-them from a :func:`per_point` cache and calls its compiled core.
+A model is a :class:`Model`: its parameters (a :class:`~mc_twolevel.params.ParamSet`),
+the outputs it estimates (:class:`Probability` and :class:`Mean`, each naming the
+event or quantity it counts and the event it conditions on), an optional
+per-point ``plan`` and the kernel. The counters a kernel adds up are derived
+from the outputs (:class:`CounterLayout`), and a kernel addresses them by name
+through ``Model.slots`` (``totals[C.adhere] += 1``), never by offset.
 
 The kernel contract::
 
-    kernel(theta: float64[:], trials: int64, states: rng.STATE_DTYPE[1],
+    kernel(theta: float64[:], *tables, trials: int64, states: rng.STATE_DTYPE[1],
            totals: float64[:]) -> None
 
 plays ``trials`` independent trials at the parameter point ``theta`` (the
-model's encoded vector), drawing only from ``states[0]``, and *adds* each
-counter into ``totals`` in the order of ``Model.counters``. It keeps no
-per-trial arrays, so memory stays flat however many trials run, and it should
-be compiled with ``nogil=True`` so threads run kernels in parallel.
+model's encoded vector, read by name through ``ParamSet.slots()``), drawing
+only from ``states[0]``, and *adds* its counts into ``totals``. ``tables`` are
+what ``plan(point)`` returned for that point (nothing when the model has no
+plan). It keeps no per-trial arrays, so memory stays flat however many trials
+run, and it is compiled with ``nogil=True`` so threads run kernels in parallel.
 """
 
-import functools
-import importlib
-import pkgutil
+from collections import namedtuple
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 
+import numba
 import numpy as np
 
 from .errors import InputError
 
 
 @dataclass(frozen=True)
+class Dim:
+    """A dimension an output owns, beside the study's own (``period``, ``split``...).
+
+    ``labels`` are its coordinate values at their largest extent; ``size`` says
+    how many of them a parameter point uses: a parameter's name (``"periods"``),
+    a callable ``size(point) -> int``, or None for all. Entries beyond a point's
+    size are NaN in the results.
+    """
+
+    name: str
+    labels: tuple
+    doc: str = ""
+    units: str = ""
+    size: object = None
+
+    def __len__(self):
+        return len(self.labels)
+
+    def extent(self, point):
+        """How many labels ``point`` uses."""
+        if self.size is None:
+            return len(self.labels)
+        used = point[self.size] if isinstance(self.size, str) else self.size(point)
+        return int(min(max(used, 0), len(self.labels)))
+
+
+@dataclass(frozen=True)
 class Probability:
     """``p = count(event) / count(given)``; ``given=None`` means over all trials.
 
-    With ``dim = (name, labels)`` the output is a vector along a dimension of its
-    own, one probability per label, counted in ``event_<label>`` counters.
+    With a ``dim`` the output is a vector, one probability per label, counted in
+    a block of ``len(dim)`` counters starting at ``slots.<event>``.
     """
 
     name: str
@@ -45,41 +69,124 @@ class Probability:
     doc: str
     given: str | None = None
     given_doc: str = ""
-    dim: tuple | None = None
+    dim: Dim | None = None
+    units = "1"
 
-    def events(self):
-        """The counter names behind this output (one, or one per label)."""
-        return [self.event] if self.dim is None else [f"{self.event}_{label}" for label in self.dim[1]]
+    def counters(self):
+        """``(counter name, width)`` of what the kernel counts for this output."""
+        return [(self.event, len(self.dim) if self.dim else 1)]
 
 
 @dataclass(frozen=True)
 class Mean:
-    """``mean = sum / count(given)`` from the counters ``total`` and ``total_sq``."""
+    """``mean = sum(value) / count(given)``, its standard error from the sum of squares.
+
+    The kernel adds each observation with :func:`add_sample` into the counters
+    ``slots.<value>`` and ``slots.<value>_sq`` (blocks of ``len(dim)`` with a dim).
+    """
 
     name: str
-    total: str
-    total_sq: str
+    value: str
     doc: str
     given: str | None = None
     given_doc: str = ""
     units: str = ""
-    dim = None
+    dim: Dim | None = None
+
+    def counters(self):
+        width = len(self.dim) if self.dim else 1
+        return [(self.value, width), (f"{self.value}_sq", width)]
+
+
+class CounterLayout:
+    """Where each counter lives in a kernel's ``totals``, derived from the outputs.
+
+    Every output's event (or value and sum of squares) gets a block; every
+    conditioning event must be counted by some output, which is checked here,
+    when the model is declared (at import).
+    """
+
+    def __init__(self, outputs):
+        self.start, self.width = {}, {}
+        size = 0
+        for output in outputs:
+            for name, width in output.counters():
+                if name in self.start:
+                    if self.width[name] != width:
+                        raise ValueError(f"counter {name!r} is declared with widths {self.width[name]} and {width}")
+                    continue
+                self.start[name], self.width[name] = size, width
+                size += width
+        self.size = size
+        uncounted = sorted({o.given for o in outputs if o.given is not None} - set(self.start))
+        if uncounted:
+            raise ValueError(f"conditioning event(s) {', '.join(uncounted)} counted by no output")
+        self.names = tuple(self.start)
+
+    def slots(self):
+        """Named constants ``slots.<counter>`` (the first index of each block) for kernels."""
+        return namedtuple("Counters", self.names)(*(self.start[n] for n in self.names))
+
+    def columns(self, name):
+        """The ``totals`` columns of counter ``name``: an int, or a slice for a block."""
+        start, width = self.start[name], self.width[name]
+        return start if width == 1 else slice(start, start + width)
+
+
+@numba.njit(inline="always")
+def add_sample(totals, slot, slot_sq, x):
+    """Add one observation ``x`` of a :class:`Mean`'s value: its sum and its square."""
+    totals[slot] += x
+    totals[slot_sq] += x * x
+
+
+@dataclass(frozen=True)
+class KnownAnswer:
+    """A published or derived claim: at ``params``, ``output`` equals ``value``."""
+
+    model: str
+    case: str
+    output: str
+    value: float
+    params: dict = field(hash=False)
 
 
 @dataclass(frozen=True)
 class Model:
-    """A registered model: declarations plus a numba kernel (see module docstring)."""
+    """A model: declarations, an optional per-point plan, and a numba kernel (see module docstring).
+
+    ``plan(point) -> tuple of arrays`` computes what depends only on the parameter
+    point (beliefs, a deal space) once per point, before any task starts; its
+    tables follow ``theta`` into the kernel. ``checks`` are callables(point)
+    raising :class:`InputError` for combinations of parameters the model refuses.
+    ``version`` changes whenever the kernel's use of its random stream changes.
+    """
 
     name: str
     summary: str
     reference: str
     params: object  # ParamSet
-    counters: tuple
     outputs: tuple
     kernel: object
+    plan: object = None
     chunk_trials: int = 1 << 21
-    checks: tuple = field(default=())  # callables(point) raising InputError
-    version: str = "1"  # bump when the kernel's use of its random stream changes
+    checks: tuple = ()
+    version: str = "1"
+    known_answers: tuple = ()
+    layout: CounterLayout = field(init=False, repr=False, compare=False)
+    slots: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        layout = CounterLayout(self.outputs)
+        object.__setattr__(self, "layout", layout)
+        object.__setattr__(self, "slots", layout.slots())
+        for output in self.outputs:
+            if output.dim is not None and isinstance(output.dim.size, str) and output.dim.size not in self.params:
+                raise ValueError(f"{output.name}: its dimension is sized by {output.dim.size!r}, not a parameter")
+
+    @property
+    def counters(self):
+        return self.layout.names
 
     def prepare(self, point):
         """Check cross-parameter constraints and encode ``point`` for the kernel."""
@@ -87,61 +194,24 @@ class Model:
             check(point)
         return self.params.encode(point)
 
-    def counter(self, name):
-        return self.counters.index(name)
+    def tables(self, point):
+        """The kernel's per-point tables (empty without a plan); a failure is an InputError."""
+        if self.plan is None:
+            return ()
+        try:
+            return tuple(self.plan(point))
+        except InputError:
+            raise
+        except (ArithmeticError, ValueError) as error:
+            raise InputError(f"{self.name}: cannot plan the point {self.params.to_plain(point)}: {error}") from None
+
+    def run(self, theta, tables, trials, states, totals):
+        """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
+        self.kernel(theta, *tables, trials, states, totals)
 
     def new_totals(self):
-        return np.zeros(len(self.counters), dtype=np.float64)
+        return np.zeros(self.layout.size, dtype=np.float64)
 
-
-def per_point(params, size=16):
-    """Decorator: ``derive(point)`` called with the point behind a kernel's ``theta`` and
-    cached per point, for kernels that need tables computed once per parameter point
-    (beliefs, a deal space) without carrying them in every task's ``theta``."""
-
-    def wrap(derive):
-        @functools.lru_cache(maxsize=size)
-        def cached(theta_bytes):
-            return derive(params.decode(np.frombuffer(theta_bytes)))
-
-        @functools.wraps(derive)
-        def for_theta(theta):
-            return cached(np.ascontiguousarray(theta, dtype=np.float64).tobytes())
-
-        return for_theta
-
-    return wrap
-
-
-_REGISTRY = {}
-
-
-def register(model):
-    """Add ``model`` to the registry (models in ``mc_twolevel.models`` are found alone)."""
-    _REGISTRY[model.name] = model
-    return model
-
-
-def _discover():
-    from . import models as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        if hasattr(module, "MODEL"):
-            register(module.MODEL)
-    for entry in entry_points(group="mc_twolevel.models"):
-        register(entry.load())
-
-
-def get_model(name):
-    """The model called ``name``; an unknown name is an :class:`InputError`."""
-    if name not in _REGISTRY:
-        _discover()
-    if name not in _REGISTRY:
-        raise InputError(f"unknown model {name!r}; the models are: {', '.join(model_names())}")
-    return _REGISTRY[name]
-
-
-def model_names():
-    _discover()
-    return sorted(_REGISTRY)
+    def dims(self):
+        """The output dimensions, by name (each declared once, however many outputs share it)."""
+        return {o.dim.name: o.dim for o in self.outputs if o.dim is not None}

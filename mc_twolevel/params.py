@@ -4,12 +4,18 @@ A model lists its parameters in a :class:`ParamSet`. The set validates what a
 user writes (refusing a value out of range with a message naming the
 parameter, the value and the range), applies sweep keys (``"vol"`` or a
 distribution field such as ``"pill2_h.median"``), and encodes a parameter
-point as the flat ``float64`` vector a kernel reads by fixed offsets.
+point as the flat ``float64`` vector ``theta`` a kernel reads. Kernels read it
+by name: ``P = PARAMS.slots()`` gives each parameter's slot (``theta[P.horizon]``),
+``PARAMS.codes("select")`` each option's code (``SELECT.cooperative``),
+:func:`flag` a switch and :func:`~mc_twolevel.distributions.magnitude` a
+distribution.
 """
 
 import math
+from collections import namedtuple
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .distributions import Dist, parse_dist
@@ -78,9 +84,22 @@ class Choice:
         return self.options[int(slots[0])]
 
 
+    def codes(self):
+        """Each option's code in ``theta``, by name (for kernels)."""
+        return namedtuple(f"{self.name.title().replace('_', '')}Codes", self.options)(
+            *(float(i) for i in range(len(self.options)))
+        )
+
+
 def Flag(name, default, doc):
-    """A true/false switch."""
+    """A true/false switch; a kernel reads it with :func:`flag`."""
     return Choice(name, default, (False, True), doc)
+
+
+@numba.njit(inline="always")
+def flag(theta, slot):
+    """The value of a :func:`Flag` parameter in a kernel (``False`` encodes as 0, ``True`` as 1)."""
+    return theta[slot] == 1.0
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,33 @@ class ParamSet:
     def decode(self, theta):
         """The point behind an encoded vector: every value a kernel sees (the inverse of encode)."""
         return {p.name: p.decode(theta[self.offset[p.name]:][: p.width]) for p in self}
+
+    def check_rangeable(self, key):
+        """Refuse a design range over ``key`` unless it is a number: a real parameter, a
+        distribution's field, or a distribution-valued parameter taken as a constant."""
+        name, _, field = key.partition(".")
+        param = self._param(name)
+        if isinstance(param, Real) and not field or isinstance(param, Magnitude):
+            return
+        kind = "a choice" if isinstance(param, Choice) else "not a number"
+        raise InputError(f"[sample] ranges.{key}: {name} is {kind}; designs range over numbers only")
+
+    def rounds_to_integer(self, key):
+        """Whether design values for ``key`` must be rounded (an integer parameter)."""
+        param = self.params.get(key)
+        return isinstance(param, Real) and param.integer
+
+    def slots(self):
+        """Named constants ``slots.<parameter>``: where each parameter starts in ``theta``."""
+        names = tuple(self.params)
+        return namedtuple("Slots", names)(*(self.offset[n] for n in names))
+
+    def codes(self, name):
+        """The option codes of the choice ``name`` (``PARAMS.codes("select").cooperative``)."""
+        param = self._param(name)
+        if not isinstance(param, Choice):
+            raise ValueError(f"{name} is not a choice")
+        return param.codes()
 
     def to_plain(self, point):
         """The point as plain TOML/JSON values (distributions as tables)."""

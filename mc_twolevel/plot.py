@@ -16,14 +16,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
+from . import schema  # noqa: E402
 from .errors import InputError  # noqa: E402
-from .model import get_model  # noqa: E402
+from .registry import get_model  # noqa: E402
 from .store import open_finished  # noqa: E402
 
 
 def output_names(dataset):
     """The model's outputs present in ``dataset``, in the order the model declares them."""
-    return [o.name for o in get_model(dataset.attrs["model"]).outputs if o.name in dataset]
+    return [o.name for o in get_model(dataset.attrs[schema.MODEL]).outputs if o.name in dataset]
 
 
 def _load(path):
@@ -34,7 +35,7 @@ def _load(path):
         attrs = xr.open_zarr(path, consolidated=False).attrs
     except (FileNotFoundError, ValueError, KeyError):
         raise InputError(f"{path} is not a finished mc_twolevel store") from None
-    dataset = open_finished(path, attrs.get("study_hash"))
+    dataset = open_finished(path, attrs.get(schema.HASH))
     if dataset is None:
         raise InputError(f"{path} is not finished; run the study again to complete it")
     return dataset
@@ -42,8 +43,8 @@ def _load(path):
 
 def _bars(dataset, names, ax):
     values = np.array([float(dataset[n]) for n in names])
-    lo = np.array([float(dataset[f"{n}_lo"]) for n in names])
-    hi = np.array([float(dataset[f"{n}_hi"]) for n in names])
+    lo = np.array([float(dataset[schema.companion(n, schema.LO)]) for n in names])
+    hi = np.array([float(dataset[schema.companion(n, schema.HI)]) for n in names])
     ax.barh(names, values, xerr=[values - lo, hi - values], color="tab:blue")
     ax.set_xlabel("estimate (95% interval)")
     ax.invert_yaxis()
@@ -62,7 +63,7 @@ def _panel(dataset, name, ax):
     for label, sub in (dataset.isel(held).groupby(hue) if hue else [(None, dataset.isel(held))]):
         sub = sub.squeeze(drop=True) if hue else sub
         line = ax.plot(sub[x], sub[name], marker="o", ms=3, label=f"{hue} = {label}" if hue else None)
-        ax.fill_between(sub[x], sub[f"{name}_lo"], sub[f"{name}_hi"], alpha=0.25, color=line[0].get_color())
+        ax.fill_between(sub[x], sub[schema.companion(name, schema.LO)], sub[schema.companion(name, schema.HI)], alpha=0.25, color=line[0].get_color())
     ax.set_title(name + (f"  ({', '.join(f'{d}={dataset[d].values[0]}' for d in held)})" if held else ""), fontsize=9)
     ax.set_xlabel(x)
     ax.grid(alpha=0.3)
@@ -85,7 +86,7 @@ def plot_dataset(dataset, path, names=None):
         _bars(dataset, scalars, axes[0, 0])
         for ax, name in zip(axes[1:, 0], vectors):
             (dim,) = dataset[name].dims
-            low, high = dataset[name] - dataset[f"{name}_lo"], dataset[f"{name}_hi"] - dataset[name]
+            low, high = dataset[name] - dataset[schema.companion(name, schema.LO)], dataset[schema.companion(name, schema.HI)] - dataset[name]
             ax.bar(dataset[dim], dataset[name], yerr=[low, high], capsize=2)
             ax.set_xlabel(dim)
             ax.set_title(name, fontsize=9)
@@ -140,17 +141,17 @@ def plot_sensitivity(indices, path):
         ax.remove()
     _legend(fig, axes.flat[0])
     return _save(fig, f"{indices.attrs['model']}: {indices.attrs['method']} indices with 95% intervals, "
-                      f"{int(indices.attrs['trials_per_point']):,} trials per design point", path)  # fmt: skip
+                      f"{int(indices.attrs[schema.TRIALS_PER_POINT]):,} trials per design point", path)  # fmt: skip
 
 
 def plot_store(store, out=None):
     """Draw the standard figures of a finished store (or sensitivity indices); returns the PNG paths."""
     store = Path(store)
-    if store.suffix == ".nc" and xr.load_dataset(store).attrs.get("kind") == "sensitivity":
+    if store.suffix == ".nc" and xr.load_dataset(store).attrs.get("kind") == schema.SENSITIVITY_KIND:
         folder = Path(out) if out else store.parent
         return [plot_sensitivity(xr.load_dataset(store), folder / f"{store.stem}.png")]
     dataset = _load(store)
     folder = Path(out) if out else store.parent
     folder.mkdir(parents=True, exist_ok=True)
-    names = json.loads(dataset.attrs.get("plot_outputs", "null"))
+    names = json.loads(dataset.attrs.get(schema.PLOT_OUTPUTS, "null"))
     return [plot_dataset(dataset, folder / f"{store.stem}.png", names)]

@@ -19,6 +19,7 @@ import math
 import numpy as np
 import xarray as xr
 
+from . import schema
 from .errors import InputError
 
 NOISE_LIMIT = 0.05
@@ -27,7 +28,7 @@ RESAMPLES = 1000
 
 def check_manifest(dataset, design, study_hash):
     """Refuse to analyse results whose design differs from the study's."""
-    found = json.loads(dataset.attrs.get("design") or "null")
+    found = json.loads(dataset.attrs.get(schema.DESIGN) or "null")
     wanted = design.manifest(study_hash)
     if found != wanted:
         shown = lambda m: "no design" if m is None else (  # noqa: E731
@@ -41,7 +42,7 @@ def check_manifest(dataset, design, study_hash):
 
 
 def _noise_share(dataset, name):
-    values, se = dataset[name].values, dataset[f"{name}_se"].values
+    values, se = dataset[name].values, dataset[schema.companion(name, schema.SE)].values
     variance = np.var(values, ddof=1)
     return float(np.mean(se**2) / variance) if variance > 0 else math.inf
 
@@ -92,11 +93,11 @@ def analyze(dataset, design, outputs, study_hash):
     if design.second_order and design.method == "sobol":
         coords["parameter_2"] = design.names
     attrs = {
-        "kind": "sensitivity",
+        "kind": schema.SENSITIVITY_KIND,
         "method": design.method,
-        "design": dataset.attrs["design"],
-        "model": dataset.attrs["model"],
-        "trials_per_point": dataset.attrs["trials_per_point"],
+        schema.DESIGN: dataset.attrs[schema.DESIGN],
+        schema.MODEL: dataset.attrs[schema.MODEL],
+        schema.TRIALS_PER_POINT: dataset.attrs[schema.TRIALS_PER_POINT],
         "left_out": json.dumps(sorted(set(outputs) - set(usable))),
         "noise_limit": NOISE_LIMIT,
         "reference": "SALib (Herman and Usher 2017); Saltelli et al. (2010); Morris (1991)",
@@ -111,7 +112,7 @@ def noise_warnings(indices):
     noise is ``s v`` and the signal ``(1 - s) v``; noise falls as 1 / trials, so the
     share drops below ``L`` once trials grow by ``s (1 - L) / (L (1 - s))``.
     """
-    trials = int(indices.attrs["trials_per_point"])
+    trials = int(indices.attrs[schema.TRIALS_PER_POINT])
     limit = indices.attrs["noise_limit"]
     sentences = []
     for output, share in zip(indices.output.values, indices.noise_share.values):

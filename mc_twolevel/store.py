@@ -23,9 +23,7 @@ import zarr
 
 from .engine import ROUND
 from .errors import InputError
-
-STATUS = "mc_twolevel_status"
-HASH = "study_hash"
+from .schema import COMPLETE, HASH, RUNNING, STATUS
 _ROWS_PER_CHUNK = 256
 
 
@@ -124,7 +122,7 @@ def open_finished(path, study_hash):
             return None
         root = zarr.open_group(path, mode="r")
         _check_hash(root.attrs.get(HASH), study_hash, path)
-        if root.attrs.get(STATUS) != "complete":
+        if root.attrs.get(STATUS) != COMPLETE:
             return None
         dataset = xr.open_zarr(path, consolidated=False).load()
     _check_hash(dataset.attrs.get(HASH), study_hash, path)
@@ -138,7 +136,7 @@ def open_ledger(path, study_hash, n_counters, description):
     if STATUS in root.attrs:
         _check_hash(root.attrs.get(HASH), study_hash, path)
     else:
-        root.attrs.update({STATUS: "running", HASH: study_hash, "study": description})
+        root.attrs.update({STATUS: RUNNING, HASH: study_hash, "study": description})
     return ZarrLedger(root, n_counters)
 
 
@@ -151,7 +149,7 @@ def write_finished(dataset, path):
         return
     dataset.to_zarr(path, mode="a", consolidated=False)
     root = zarr.open_group(path, mode="a")
-    root.attrs[STATUS] = "complete"
+    root.attrs[STATUS] = COMPLETE
 
 
 def write_dataset(dataset, path):

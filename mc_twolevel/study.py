@@ -42,17 +42,14 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-import numba
 import numpy as np
-import xarray as xr
 
 from . import designs, engine
 from . import store as stores
-from .distributions import Dist
 from .errors import InputError
-from .estimators import estimate
-from .model import Probability, get_model
 from .parallel import Progress, executor
+from .registry import get_model
+from .results import coordinate, label, to_dataset
 from .rng import stream_state
 
 DEFAULT_TRIALS = 1_000_000
@@ -83,16 +80,6 @@ def _sweep_values(key, spec):
         f"sweep {key!r}: expected a non-empty list of values or a table "
         f"{{ start = ..., stop = ..., num = ... }}, got {spec!r}"
     )
-
-
-def _label(value):
-    return str(value) if isinstance(value, (Dist, dict)) else value
-
-
-def _coordinate(values):
-    """A sweep's coordinate; text as variable-length strings (Zarr v3 has no fixed-width spec)."""
-    labels = [_label(v) for v in values]
-    return np.array(labels, dtype=object) if any(isinstance(v, str) for v in labels) else np.array(labels)
 
 
 @dataclass
@@ -137,6 +124,7 @@ class Study:
             self.matrix = self._design_matrix()
             self.points = [self._point(self.design.names, row) for row in self.matrix]
         self.thetas = np.array([self.spec.prepare(p) for p in self.points])
+        self.extents = {name: np.array([dim.extent(p) for p in self.points]) for name, dim in self.spec.dims().items()}
 
     def _plot_outputs(self):
         names = [o.name for o in self.spec.outputs]
@@ -156,11 +144,8 @@ class Study:
         """The design's points, with whole-number parameters rounded."""
         matrix = self.design.sample()
         for column, key in enumerate(self.design.names):
-            name = key.partition(".")[0]
-            param = self.spec.params.params.get(name)
-            if param is not None and not hasattr(param, "low") and "." not in key:
-                raise InputError(f"[sample] ranges.{key}: {name} is a choice; designs range over numbers only")
-            if getattr(param, "integer", False):
+            self.spec.params.check_rangeable(key)
+            if self.spec.params.rounds_to_integer(key):
                 matrix[:, column] = np.round(matrix[:, column])
         return matrix
 
@@ -195,7 +180,7 @@ class Study:
     def layout(self):
         """``(dims, coords)`` of the results: swept keys, or a ``sample`` dimension."""
         if self.design is None:
-            return tuple(self.sweep), {k: _coordinate(values) for k, values in self.sweep.items()}
+            return tuple(self.sweep), {k: coordinate(values) for k, values in self.sweep.items()}
         coords = {"sample": np.arange(len(self.points))}
         coords.update({key: ("sample", self.matrix[:, j]) for j, key in enumerate(self.design.names)})
         return ("sample",), coords
@@ -206,7 +191,7 @@ class Study:
         raw.pop("cluster")
         raw.pop("plot")
         raw["params"] = self.spec.params.to_plain(self.base)
-        raw["sweep"] = {k: [_label(v) for v in values] for k, values in self.sweep.items()}
+        raw["sweep"] = {k: [label(v) for v in values] for k, values in self.sweep.items()}
         raw["package_version"] = version("mc_twolevel")
         raw["model_version"] = self.spec.version
         return raw
@@ -220,7 +205,7 @@ class Study:
         """Round ``number`` of this study's plan, from the rounds before it."""
         if self.precision is not None:
             return engine.precision_round(
-                number, items, counters, self.spec, len(self.points), self.precision,
+                number, items, counters, self.spec, len(self.points), self.extents, self.precision,
                 self.chunk_trials, self.max_trials,
             )  # fmt: skip
         if number > 0:
@@ -238,25 +223,26 @@ class Study:
             finished = stores.open_finished(store, self.hash)
             if finished is not None:
                 return finished
+        tables = self.plan_tables()
         description = json.dumps(self.describe(), default=str)
         ledger = (
-            stores.open_ledger(store, self.hash, len(self.spec.counters), description)
+            stores.open_ledger(store, self.hash, self.spec.layout.size, description)
             if store is not None
-            else stores.MemoryLedger(len(self.spec.counters))
+            else stores.MemoryLedger(self.spec.layout.size)
         )
-        compile_seconds = self._compile()
+        compile_seconds = self._compile(tables[0])
         bar = Progress(progress)
         started = time.perf_counter()
         serial = workers == 1 and store is None and client is None and scheduler is None
         try:
             with executor(client, scheduler, workers, self.cluster, serial) as runner:
                 totals, trials = engine.execute(
-                    self.spec, self.thetas, self.seed, ledger, self.next_round, runner, bar
+                    self.spec, self.thetas, tables, self.seed, ledger, self.next_round, runner, bar
                 )
         finally:
             bar.close()
         timings = {"compile_seconds": compile_seconds, "run_seconds": time.perf_counter() - started}
-        dataset = self.to_dataset(totals, trials, timings)
+        dataset = to_dataset(self, totals, trials, timings)
         if store is not None:
             stores.write_finished(dataset, store)
         return dataset
@@ -273,50 +259,20 @@ class Study:
             raise InputError("a sensitivity analysis needs a [sample] design (method, n, ranges) in the study")
         return analyze(results, self.design, self.plot_outputs, self.hash)
 
-    def _compile(self):
+    def plan_tables(self):
+        """Each point's per-point tables (``Model.plan``), computed once per distinct point
+        before any task starts, so a point the model cannot plan fails as bad input."""
+        planned = {}
+        tables = []
+        for point, theta in zip(self.points, self.thetas):
+            key = theta.tobytes()
+            if key not in planned:
+                planned[key] = self.spec.tables(point)
+            tables.append(planned[key])
+        return tables
+
+    def _compile(self, tables):
         """Compile (or load from cache) the kernel here; the seconds it took."""
         started = time.perf_counter()
-        self.spec.kernel(self.thetas[0], 1, stream_state(0, (0,)), self.spec.new_totals())
+        self.spec.run(self.thetas[0], tables, 1, stream_state(0, (0,)), self.spec.new_totals())
         return time.perf_counter() - started
-
-    def to_dataset(self, totals, trials, timings):
-        """The labelled results: one dimension per swept key, one variable per output."""
-        dims, coords = self.layout()
-        variables = {"trials": (dims, trials.reshape(self.shape), {"long_name": "trials run at this point"})}
-        estimates = estimate(self.spec, totals, trials)
-        for spec in self.spec.outputs:
-            value, se, lo, hi, n = estimates[spec.name]
-            own, shape = dims, self.shape
-            if spec.dim is not None:  # a vector output carries a dimension of its own
-                own, shape = dims + (spec.dim[0],), self.shape + (len(spec.dim[1]),)
-                coords[spec.dim[0]] = list(spec.dim[1])
-            given = spec.given_doc or "all trials"
-            meta = {"long_name": spec.doc, "given": given, "units": getattr(spec, "units", "")}
-            interval = "Wilson score 95%" if isinstance(spec, Probability) else "normal 95%"
-            variables[spec.name] = (own, value.reshape(shape), meta)
-            variables[f"{spec.name}_se"] = (own, se.reshape(shape), {"long_name": f"standard error of {spec.name}"})
-            variables[f"{spec.name}_lo"] = (own, lo.reshape(shape), {"long_name": f"{interval} interval, lower"})
-            variables[f"{spec.name}_hi"] = (own, hi.reshape(shape), {"long_name": f"{interval} interval, upper"})
-            variables[f"{spec.name}_n"] = (
-                own, n.astype(np.int64).reshape(shape), {"long_name": f"trials {spec.name} rests on ({given})"},
-            )  # fmt: skip
-        attrs = {
-            "model": self.model,
-            "model_reference": self.spec.reference,
-            "params": json.dumps(self.spec.params.to_plain(self.base)),
-            "sweep": json.dumps({k: [_label(v) for v in vals] for k, vals in self.sweep.items()}, default=str),
-            "seed": self.seed,
-            "trials_per_point": self.trials if self.trials is not None else -1,
-            "precision": self.precision if self.precision is not None else float("nan"),
-            "chunk_trials": self.chunk_trials,
-            "plot_outputs": json.dumps(self.plot_outputs),
-            "design": json.dumps(self.design.manifest(self.hash) if self.design else None),
-            stores.HASH: self.hash,
-            "study": json.dumps(self.describe(), default=str),
-            "mc_twolevel_version": version("mc_twolevel"),
-            "numba_version": numba.__version__,
-            "numpy_version": np.__version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            **{k: round(v, 6) for k, v in timings.items()},
-        }
-        return xr.Dataset(variables, coords=coords, attrs=attrs)

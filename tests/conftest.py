@@ -34,6 +34,6 @@ def dask_client():
 
 def known_answer_params(**extra):
     """models.md section 2's known-answer set-up: J, L, K ~ U(0, 1), adherence forced."""
-    from mc_twolevel.known_answers import trachtman_uniform
+    from mc_twolevel.models.compliance import trachtman_uniform
 
     return trachtman_uniform(**extra)

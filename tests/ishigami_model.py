@@ -9,7 +9,7 @@ import math
 
 import numba
 
-from mc_twolevel.model import Mean, Model
+from mc_twolevel.model import CounterLayout, Mean, Model, add_sample
 from mc_twolevel.params import ParamSet, Real
 from mc_twolevel.rng import normal
 
@@ -20,17 +20,19 @@ PARAMS = ParamSet(
     *(Real(f"x{i}", 0.0, -math.pi, math.pi, f"input {i}") for i in (1, 2, 3, 4)),
     Real("noise", 0.0, 0.0, 100.0, "sd of the noise added to each trial"),
 )
+OUTPUTS = (Mean("mean_y", "y", "the Ishigami function"),)
+P = PARAMS.slots()
+C = CounterLayout(OUTPUTS).slots()
 
 
 @numba.njit(nogil=True)
 def kernel(theta, trials, states, totals):
     s = states[0]
-    x1, x2, x3 = theta[0], theta[1], theta[2]
+    x1, x2, x3, noise = theta[P.x1], theta[P.x2], theta[P.x3], theta[P.noise]
     f = math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)
     for _ in range(trials):
-        y = f + theta[4] * normal(s) if theta[4] > 0.0 else f
-        totals[0] += y
-        totals[1] += y * y
+        y = f + noise * normal(s) if noise > 0.0 else f
+        add_sample(totals, C.y, C.y_sq, y)
 
 
 MODEL = Model(
@@ -38,8 +40,7 @@ MODEL = Model(
     summary="the Ishigami function (a test model)",
     reference="Ishigami and Homma (1990)",
     params=PARAMS,
-    counters=("y", "y_sq"),
-    outputs=(Mean("mean_y", "y", "y_sq", "the Ishigami function"),),
+    outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 16,
 )

@@ -124,7 +124,7 @@ def test_kernel_vote_matches_numpy_vote(constituency):
     params = {**constituency, **{k.replace("_a", "_b"): v for k, v in constituency.items() if k.endswith("_a")}}
     ds = run(params, trials=200_000, seed=5)
     point = ratification.PARAMS.resolve(params)
-    x = ratification.plan(point)[2][0]  # the offer under prior beliefs
+    x = ratification.plan(point).first_offer  # the offer under prior beliefs
     rng = np.random.default_rng(1)
     n = 100_000
     fail_a = ~passes(point, "a", x, n, rng)
@@ -176,7 +176,7 @@ def test_whole_model_matches_numpy_under_incomplete_information(constituency):
     params = {**constituency, "reverb_b": 0.1, "backlash_b": 0.3, "side_b": 0.05}
     point = ratification.PARAMS.resolve(params)
     ds = run(params, trials=200_000, seed=6)
-    reference = simulate_incomplete(point, ratification.plan(point)[2][0], 100_000, seed=7)
+    reference = simulate_incomplete(point, ratification.plan(point).first_offer, 100_000, seed=7)
     for name in ("p_ratified", "p_fail_a", "p_fail_b", "p_overlap"):
         k, n = reference[name]
         z = two_sample_z(float(ds[name]) * 200_000, 200_000, k, n)

@@ -1,0 +1,142 @@
+"""``ratification``: Level I bargaining, Level II ratification, involuntary defection.
+
+After Putnam, "Diplomacy and Domestic Politics: The Logic of Two-Level
+Games", International Organization 42 (1988); Iida, "When and how do domestic
+constraints matter?", J. Conflict Resolution 37 (1993) and "Involuntary
+defection in two-level games", Public Choice 89 (1996); Rubinstein (1982).
+
+Two states divide a surplus of 1: ``x`` is a's share, ``1 - x`` b's.
+
+**Level II.** Each of a's ``n_a`` constituents has reservation share
+``r_v = mu_a + eta_a + eps_v`` (national shock ``eta_a``, uniform on
+[-shock_a, shock_a] or normal with sd ``shock_a`` by ``shock_dist``;
+``eps_v ~ N(0, spread_a)``), takes part with probability ``turnout_a``, and
+votes yes iff ``x + side_a >= r_v``. The deal is ratified iff yes votes
+``>= quota_a`` x participants (ties at the quota pass; nobody taking part
+fails). So a ratifies iff ``x >= R_a - side_a``, where the pivotal threshold
+``R_a`` is the ``ceil(quota_a m)``-th smallest reservation of the ``m``
+participants. Reverberation: foreign pressure shifts every reservation by
+``-reverb_a``, or by ``+reverb_a`` with probability ``backlash_a``; the
+shifted threshold ``R'_a`` decides ratification, and the win-set
+``[R'_a - side_a, 1]`` (size clipped to [0, 1]) is reported with it.
+
+**Level I.** Negotiators' beliefs about each threshold:
+
+- ``complete``: both know ``R'_a`` and ``R'_b`` (including the direction the
+  reverberation will take).
+- ``asymmetric``: each knows its own ``R'``, and the prior of the other's.
+- ``incomplete``: both know only the priors.
+- ``poll``: before bargaining both see ``R + poll_bias + N(0, poll_noise)``
+  of each threshold and take it at face value (the reverberation still
+  uncertain); this replaces the prior wherever the prior would be used.
+
+Protocols: ``ultimatum`` (``proposer`` offers the x maximising its share times
+the probability, under its beliefs, that the deal is signed and ratified);
+``nash`` (x maximises ``x^w (1-x)^(1-w) P(x)`` with ``P`` the ratification
+probability under *common* beliefs: the realised thresholds under complete
+information, else the priors or the poll; so ``clip(w, R_a - side_a,
+1 - R_b + side_b)`` under complete information); ``rubinstein`` (alternating
+offers with ``delta_a``, ``delta_b``, first offer by ``proposer``, complete
+information; an offer a constituency would reject counts as rejected, so the
+floors ``R' - side`` bound the offers; the stationary subgame-perfect split).
+
+A negotiator never signs a share below its ``veto``. A signer who knows its
+own threshold never signs what its constituency would reject; one who does
+not signs whenever ratification is possible under its beliefs.
+
+**Two rounds** (``rounds = 2``; ``ultimatum`` under ``incomplete`` information
+without a poll): after a signed deal is rejected, the proposer makes one more
+offer, its beliefs (and the responder's) truncated by which constituency
+accepted or rejected the first; round-2 payoffs are discounted by ``delta_a``,
+``delta_b``. With ``strategic_vote`` (single ratifiers, ``n = 1``, only), a
+ratifier rejects a first offer it would accept when the second offer that
+follows its rejection (the other ratifier assumed to accept) gives it a
+larger discounted surplus ``delta (share - (R' - side))`` (Iida 1996). The
+proposer here is naive: it neither anticipates strategic votes nor discounts
+what a rejection reveals.
+
+**Sampling the vote.** No output depends on a constituent other than the
+pivotal one, so a trial counts the participants (one uniform each) and draws
+the pivotal reservation exactly from its order-statistic distribution
+(``mu + eta + spread Phi^-1(U)``, ``U ~ Beta(k, m - k + 1)``). The tests
+check it against a NumPy vote that draws every constituent.
+
+**Beliefs** are computed once per parameter point and exactly, not sampled:
+the standardised pivotal reservation of ``m`` participants has CDF
+``P(Binom(m, Phi(z)) >= ceil(quota m))``, mixed over ``m ~ Binom(n,
+turnout)``, convolved with the shock by midpoint quadrature (1,600 cells), and
+mixed over the reverberation. They are tabulated on 2,049 shares; offers under
+priors are refined by golden-section search, and per-trial offers with one
+side known use a precomputed suffix maximum, so offers are within 5e-4 of the
+optimum.
+"""
+
+from ...errors import InputError
+from ...model import KnownAnswer, Model
+from .beliefs import GRID, SHARES, plan, ratify_probability, threshold_cdf
+from .declarations import OUTPUTS, PARAMS, STATES
+from .kernel import kernel
+
+ONE_RATIFIER = {"mu_a": 0.5, "shock_a": 0.5, "mu_b": 0.0, "shock_b": 0.0, "proposer": "b"}
+TWO_SIDED = {"mu_a": 0.5, "shock_a": 0.5, "mu_b": 0.5, "shock_b": 0.5, "proposer": "a", "info": "incomplete"}
+RUBINSTEIN = {"mu_a": 0.0, "shock_a": 0.0, "mu_b": 0.0, "shock_b": 0.0, "protocol": "rubinstein",
+              "info": "complete", "delta_a": 0.9, "delta_b": 0.8}  # fmt: skip
+
+
+def _one_ratifier(info, output, value):
+    case = f"one ratifier in a, b proposes, {info}"
+    return KnownAnswer("ratification", case, output, value, ONE_RATIFIER | {"info": info})
+
+
+def _two_sided(output, value):
+    return KnownAnswer("ratification", "R_a, R_b ~ U(0,1), a proposes, incomplete", output, value, TWO_SIDED)
+
+
+KNOWN_ANSWERS = (
+    _one_ratifier("incomplete", "mean_share_a", 0.5),
+    _one_ratifier("incomplete", "p_invol", 0.5),
+    _one_ratifier("incomplete", "mean_payoff_a", 0.25),
+    _one_ratifier("incomplete", "mean_payoff_b", 0.25),
+    _one_ratifier("asymmetric", "p_invol", 0.0),
+    _one_ratifier("asymmetric", "p_breakdown", 0.5),
+    _one_ratifier("complete", "p_ratified", 1.0),
+    _one_ratifier("complete", "mean_payoff_a", 0.5),
+    _two_sided("mean_share_a", 2 / 3),
+    _two_sided("p_ratified", 2 / 9),
+    _two_sided("mean_payoff_a", 4 / 27),
+    KnownAnswer("ratification", "Rubinstein, no constraints, delta 0.9 / 0.8", "mean_share_a",
+                (1 - 0.8) / (1 - 0.9 * 0.8), RUBINSTEIN),
+)  # fmt: skip
+
+
+def _check(point):
+    if point["protocol"] == "rubinstein" and point["info"] != "complete":
+        raise InputError(f"protocol = 'rubinstein' needs info = 'complete', got info = {point['info']!r}")
+    if point["rounds"] == 2 and (point["protocol"], point["info"], point["poll"]) != ("ultimatum", "incomplete", False):
+        raise InputError(
+            "rounds = 2 (renegotiation) is supported for protocol = 'ultimatum' under info = 'incomplete' "
+            f"without a poll; got protocol = {point['protocol']!r}, info = {point['info']!r}, poll = {point['poll']}"
+        )
+    if point["strategic_vote"] and (point["rounds"] != 2 or point["n_a"] != 1 or point["n_b"] != 1):
+        raise InputError(
+            "strategic_vote is supported for single ratifiers (n_a = n_b = 1) with rounds = 2; "
+            f"got n_a = {point['n_a']}, n_b = {point['n_b']}, rounds = {point['rounds']}"
+        )
+
+
+MODEL = Model(
+    name="ratification",
+    summary="Level I bargaining, Level II ratification and involuntary defection (Putnam 1988, Iida 1993, 1996)",
+    reference="Putnam, IO 42 (1988); Iida, JCR 37 (1993) and Public Choice 89 (1996); Rubinstein, Econometrica 50 (1982)",
+    params=PARAMS,
+    plan=plan,
+    outputs=OUTPUTS,
+    kernel=kernel,
+    chunk_trials=1 << 21,
+    version="2",
+    checks=(_check,),
+    known_answers=KNOWN_ANSWERS,
+)
+
+
+__all__ = ["GRID", "MODEL", "OUTPUTS", "PARAMS", "SHARES", "STATES", "plan", "ratify_probability", "threshold_cdf"]

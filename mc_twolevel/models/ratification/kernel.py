@@ -1,0 +1,261 @@
+"""The ratification kernel: Level II thresholds, Level I offers, the vote and renegotiation."""
+
+import math
+
+import numba
+import numpy as np
+
+from ...model import CounterLayout, add_sample
+from ...params import flag
+from ...rng import beta, normal, normal_quantile, uniform
+from .beliefs import GRID
+from .declarations import INFO_CODE, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, SHOCK_DIST, STATE, P
+
+C = CounterLayout(OUTPUTS).slots()
+
+
+@numba.njit
+def _shock(s, size, normal_family):
+    if size == 0.0:
+        return 0.0
+    return size * normal(s) if normal_family else size * (2.0 * uniform(s) - 1.0)
+
+
+@numba.njit
+def _vote_threshold(s, n, mu, eta, spread, turnout, quota):
+    """The pivotal reservation R of a constituency of ``n`` voters (inf if nobody votes).
+
+    Participants are counted one by one; the ``k``-th smallest of their ``m``
+    reservations is then drawn exactly, as ``mu + eta + spread * Phi^-1(U)`` with
+    ``U ~ Beta(k, m - k + 1)``, the k-th order statistic of m uniforms, instead of
+    drawing all m and selecting (which costs over a microsecond for m = 101).
+    """
+    m = n
+    if turnout < 1.0:
+        m = 0
+        for _ in range(n):
+            m += uniform(s) < turnout
+    if m == 0:
+        return np.inf
+    if spread == 0.0:
+        return mu + eta
+    k = max(math.ceil(quota * m - 1e-9), 1)
+    return mu + eta + spread * normal_quantile(beta(s, float(k), float(m - k + 1)))
+
+
+@numba.njit
+def _interp(table, share):
+    """Linear interpolation of a belief table at ``share`` in [0, 1]."""
+    if share <= 0.0:
+        return table[0]
+    if share >= 1.0:
+        return table[-1]
+    position = share * (GRID - 1)
+    i = int(position)
+    t = position - i
+    return table[i] * (1.0 - t) + table[i + 1] * t
+
+
+@numba.njit
+def _above(x, floor1, floor2, backlash):
+    """P(a ratifies x) when its floor is floor1, or floor2 with probability backlash."""
+    return (1.0 - backlash) * (x >= floor1) + backlash * (x >= floor2)
+
+
+@numba.njit
+def _below(x, cap1, cap2, backlash):
+    """P(b ratifies x) when a's share may be at most cap1, or cap2 with probability backlash."""
+    return (1.0 - backlash) * (x <= cap1) + backlash * (x <= cap2)
+
+
+@numba.njit
+def _value(x, protocol, proposer_a, w, pa, pb):
+    if protocol == PROTOCOL.nash:
+        return x**w * (1.0 - x) ** (1.0 - w) * pa * pb
+    return (x if proposer_a else 1.0 - x) * pa * pb
+
+
+@numba.njit
+def _offer_from_points(lo, hi, protocol, proposer_a, w, fa1, fa2, ba, cb1, cb2, bb):
+    """Best x (a's share) when a's floors and b's caps are points (known, or polled with a
+    reverberation coin): the optimum is at a breakpoint or at the objective's mode."""
+    mode = w if protocol == PROTOCOL.nash else (1.0 if proposer_a else 0.0)
+    best_x, best_value = -1.0, 0.0
+    for x in (lo, hi, fa1, fa2, cb1, cb2, mode):
+        if x < lo or x > hi:
+            continue
+        v = _value(x, protocol, proposer_a, w, _above(x, fa1, fa2, ba), _below(x, cb1, cb2, bb))
+        if v > best_value:
+            best_x, best_value = x, v
+    return best_x
+
+
+@numba.njit
+def _offer_own_known(own_floor, proposer_a, responder_table, suffix_best, lo_own, hi_own):
+    """Ultimatum offer (the proposer's own share) by a proposer that knows only its own floor."""
+    start = max(own_floor, lo_own)
+    if start > hi_own:
+        return -1.0
+    exact = start * _interp(responder_table, 1.0 - start)
+    j = suffix_best[min(int(math.ceil(start * (GRID - 1) - 1e-9)), GRID - 1)]
+    if j >= 0 and j / (GRID - 1) * responder_table[GRID - 1 - j] > exact:
+        return j / (GRID - 1)
+    return start if exact > 0.0 else -1.0
+
+
+@numba.njit
+def _rubinstein(first_a, floor_a, cap_a, delta_a, delta_b):
+    """Stationary SPE share of a with a's shares restricted to [floor_a, cap_a]."""
+    unconstrained = (1.0 - delta_b) / (1.0 - delta_a * delta_b)
+    if delta_a * unconstrained >= floor_a and unconstrained <= cap_a:
+        a_offers = unconstrained
+    else:
+        floored = 1.0 - delta_b + delta_b * floor_a
+        a_offers = floored if delta_a * floored <= floor_a and floored <= cap_a else cap_a
+    return a_offers if first_a else max(delta_a * a_offers, floor_a)
+
+
+@numba.njit
+def _offer_at_points(protocol, info, proposer_a, polled, w, lo, hi, floor_a, cap_b, polls_a, polls_b,
+                     backlash_a, backlash_b):  # fmt: skip
+    """The offer (a's share; -1 for none) when every belief is a point: complete
+    information, or polls (a proposer under asymmetric information knows its own)."""
+    if info == INFO_CODE.complete:
+        return _offer_from_points(lo, hi, protocol, proposer_a, w, floor_a, floor_a, 0.0, cap_b, cap_b, 0.0)
+    fa1, fa2, ba = polls_a[0], polls_a[1], backlash_a
+    cb1, cb2, bb = 1.0 - polls_b[0], 1.0 - polls_b[1], backlash_b
+    if info == INFO_CODE.asymmetric and protocol == PROTOCOL.ultimatum:
+        if proposer_a:
+            fa1, fa2, ba = floor_a, floor_a, 0.0
+        else:
+            cb1, cb2, bb = cap_b, cap_b, 0.0
+    return _offer_from_points(lo, hi, protocol, proposer_a, w, fa1, fa2, ba, cb1, cb2, bb)
+
+
+@numba.njit
+def _both_sign(x, lo, hi, knows, floor_a, cap_b, believed_a, believed_b):
+    """Whether both negotiators sign x: never beyond their vetoes, nor what they know its
+    constituency would reject (``knows``), nor what they believe it surely would
+    (``believed_*``: the ratification probability they believe)."""
+    if x < lo or x > hi:
+        return False
+    if knows:
+        return x >= floor_a and x <= cap_b
+    return believed_a > 0.0 and believed_b > 0.0
+
+
+@numba.njit
+def _strategic_no(share1, share2, floor, delta, offered):
+    """A single ratifier rejects a first offer it would accept when the second offer that
+    follows its rejection gives a larger discounted surplus (Iida 1996)."""
+    return offered and share1 >= floor and share2 >= floor and delta * (share2 - floor) > share1 - floor
+
+
+@numba.njit
+def _single_ratifier(theta, state):
+    """Whether ``state`` has one pivotal ratifier who always takes part."""
+    return theta[STATE[state].n] == 1.0 and theta[STATE[state].turnout] >= 1.0
+
+
+@numba.njit
+def _threshold(s, theta, state, single, normal_shock):
+    """A state's realised pivotal threshold R (before reverberation)."""
+    at = STATE[state]
+    eta = _shock(s, theta[at.shock], normal_shock)
+    spread = theta[at.spread]
+    if single:
+        return theta[at.mu] + eta + (spread * normal(s) if spread > 0.0 else 0.0)
+    return _vote_threshold(s, int(theta[at.n]), theta[at.mu], eta, spread, theta[at.turnout], theta[at.quota])
+
+
+@numba.njit(nogil=True, cache=True)
+def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed, trials, states, totals):
+    """Add the counts of ``trials`` ratification trials at ``theta`` into ``totals``, with the
+    point's :class:`~.beliefs.Plan` as tables. Helpers on the per-trial path take scalars: a
+    call that passes arrays to a function numba does not inline costs about 15 ns."""
+    s = states[0]
+    info, protocol = theta[P.info], theta[P.protocol]
+    proposer_a, polled = theta[P.proposer] == PROPOSER.a, flag(theta, P.poll)
+    poll_noise, poll_bias, w = theta[P.poll_noise], theta[P.poll_bias], theta[P.w]
+    two_rounds, strategic = theta[P.rounds] == 2.0, flag(theta, P.strategic_vote)
+    normal_shock = theta[P.shock_dist] == SHOCK_DIST.normal
+    single = (_single_ratifier(theta, 0), _single_ratifier(theta, 1))
+    a, b = STATE
+    lo, hi = theta[a.veto], 1.0 - theta[b.veto]
+    knows = info != INFO_CODE.incomplete
+    points = protocol != PROTOCOL.rubinstein and (info == INFO_CODE.complete or polled)
+    own_known = info == INFO_CODE.asymmetric and protocol == PROTOCOL.ultimatum and not polled
+    floors = np.empty(2)
+    polls = np.zeros((2, 2))
+    for _ in range(trials):
+        for i in range(2):
+            at = STATE[i]
+            r = _threshold(s, theta, i, single[i], normal_shock)
+            shift = theta[at.reverb]
+            if shift > 0.0 and uniform(s) >= theta[at.backlash]:
+                shift = -shift
+            floors[i] = r + shift - theta[at.side]  # i ratifies iff its own share >= floors[i]
+            if polled:
+                signal = r + poll_bias + poll_noise * normal(s) - theta[at.side]
+                polls[i, 0], polls[i, 1] = signal - theta[at.reverb], signal + theta[at.reverb]
+        floor_a, cap_b = floors[0], 1.0 - floors[1]  # a ratifies iff x >= floor_a, b iff x <= cap_b
+        add_sample(totals, C.winset_a, C.winset_a_sq, min(max(1.0 - floor_a, 0.0), 1.0))
+        add_sample(totals, C.winset_b, C.winset_b_sq, min(max(cap_b, 0.0), 1.0))
+        totals[C.overlap] += floor_a <= cap_b
+
+        # Level I: the offer (a's share; -1 for none) under the regime's beliefs
+        if protocol == PROTOCOL.rubinstein:
+            floor, cap = max(lo, floor_a), min(hi, cap_b)
+            x = _rubinstein(proposer_a, floor, cap, theta[a.delta], theta[b.delta]) if floor <= cap else -1.0
+        elif points:
+            x = _offer_at_points(protocol, info, proposer_a, polled, w, lo, hi, floor_a, cap_b,
+                                 (polls[0, 0], polls[0, 1]), (polls[1, 0], polls[1, 1]),
+                                 theta[a.backlash], theta[b.backlash])  # fmt: skip
+        elif own_known and proposer_a:
+            x = _offer_own_known(floor_a, True, ratify[1], suffix_best, lo, hi)
+        elif own_known:
+            own = _offer_own_known(1.0 - cap_b, False, ratify[0], suffix_best, 1.0 - hi, 1.0 - lo)
+            x = -1.0 if own < 0.0 else (cap_b if own == 1.0 - cap_b else (hi if own == 1.0 - hi else 1.0 - own))
+        else:  # priors on both sides: one offer per point
+            x = -1.0 if np.isnan(first_offer) else first_offer
+        believed_a, believed_b = 1.0, 1.0
+        if not knows and x >= 0.0:
+            if polled:
+                believed_a = _above(x, polls[0, 0], polls[0, 1], theta[a.backlash])
+                believed_b = _below(x, 1.0 - polls[1, 0], 1.0 - polls[1, 1], theta[b.backlash])
+            else:
+                believed_a, believed_b = _interp(ratify[0], x), _interp(ratify[1], 1.0 - x)
+        if x < 0.0 or not _both_sign(x, lo, hi, knows, floor_a, cap_b, believed_a, believed_b):
+            totals[C.breakdown] += 1.0
+            continue
+        totals[C.agree] += 1.0
+
+        # Level II: the vote, sincere or (single ratifiers, two rounds) strategic
+        yes_a, yes_b = x >= floor_a, x <= cap_b
+        if strategic:
+            no_a = _strategic_no(x, second_offers[REJECTED.a], floor_a, theta[a.delta], second_signed[REJECTED.a])
+            no_b = _strategic_no(1.0 - x, 1.0 - second_offers[REJECTED.b], floors[1], theta[b.delta],
+                                 second_signed[REJECTED.b])  # fmt: skip
+            totals[C.strategic_no] += no_a or no_b
+            yes_a, yes_b = yes_a and not no_a, yes_b and not no_b
+        discount_a, discount_b = 1.0, 1.0
+        if not (yes_a and yes_b):
+            totals[C.invol] += 1.0
+            failed_a, failed_b = not yes_a, not yes_b
+            renegotiated = False
+            if two_rounds:
+                pattern = REJECTED.a if yes_b else (REJECTED.b if yes_a else REJECTED.both)
+                x = second_offers[pattern]
+                if not np.isnan(x) and second_signed[pattern]:
+                    renegotiated = True
+                    yes_a, yes_b = x >= floor_a, x <= cap_b
+                    failed_a, failed_b = failed_a or not yes_a, failed_b or not yes_b
+                    discount_a, discount_b = theta[a.delta], theta[b.delta]
+            totals[C.fail_a] += failed_a
+            totals[C.fail_b] += failed_b
+            if not (renegotiated and yes_a and yes_b):
+                continue
+        totals[C.ratified] += 1.0
+        add_sample(totals, C.share_a, C.share_a_sq, x)
+        add_sample(totals, C.payoff_a, C.payoff_a_sq, discount_a * x)
+        add_sample(totals, C.payoff_b, C.payoff_b_sq, discount_b * (1.0 - x))
