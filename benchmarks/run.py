@@ -68,9 +68,10 @@ def generator(scale):
 
 def _kernel_ns(model_name, params, trials):
     model = mc.get_model(model_name)
-    theta = model.prepare(model.params.resolve(params))
-    model.kernel(theta, 10, rng.stream_state(0, (0,)), model.new_totals())
-    run = lambda: model.kernel(theta, trials, rng.stream_state(1, (0,)), model.new_totals())  # noqa: E731
+    point = model.params.resolve(params)
+    theta, tables = model.prepare(point), model.tables(point)
+    model.run(theta, tables, 10, rng.stream_state(0, (0,)), model.new_totals())
+    run = lambda: model.run(theta, tables, trials, rng.stream_state(1, (0,)), model.new_totals())
     return best_of(run) / trials * 1e9
 
 
@@ -89,7 +90,7 @@ def _ratification_versions(params):
         from mc_twolevel.models.ratification import plan
 
         point = mc.get_model("ratification").params.resolve(params)
-        offer = plan(point)[2][0]
+        offer = plan(point).first_offer
         small = max(trials // 50, 500)
         pure = (lambda: pure_python.ratification(point, offer, small), small) if point["n_a"] == 1 else None
         return (lambda: simulate_incomplete(point, offer, trials, seed=1), trials), pure
@@ -225,7 +226,7 @@ def measure(quick):
     limit = gen["ns_per_normal_in_blocks"]
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-                   f"numpy {np.__version__}, numba {__import__('numba').__version__}",  # fmt: skip
+        f"numpy {np.__version__}, numba {__import__('numba').__version__}",  # fmt: skip
         "generator": gen,
         "models": [model_case(case, limit, scale) for case in CASES],
         "dask": dask(scale),

@@ -146,9 +146,13 @@ def parser():
     run = commands.add_parser("run", help="run a study file and write a store")
     run.add_argument("--out", help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)")
     _running_options(run, "the study file (TOML)", _run)
-    sensitivity = commands.add_parser("sensitivity", help="Sobol' indices or Morris screening over a study's [sample] design")
+    sensitivity = commands.add_parser(
+        "sensitivity", help="Sobol' indices or Morris screening over a study's [sample] design"
+    )
     sensitivity.add_argument("--out", help="where to write the indices (default results/STUDY.sensitivity.nc)")
-    sensitivity.add_argument("--design", help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)")
+    sensitivity.add_argument(
+        "--design", help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)"
+    )
     _running_options(sensitivity, "the study file (TOML) with a [sample] table", _sensitivity)
     check = commands.add_parser("check", help="estimate the specification's known answers beside their values")
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")

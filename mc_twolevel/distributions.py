@@ -77,9 +77,7 @@ class Dist:
 def make_dist(family, fields, owner):
     """Validate ``fields`` of ``family`` for parameter ``owner`` and build the Dist."""
     if family not in FAMILIES:
-        raise InputError(
-            f"{owner}: unknown distribution {family!r}; choose one of {', '.join(FAMILIES)}"
-        )
+        raise InputError(f"{owner}: unknown distribution {family!r}; choose one of {', '.join(FAMILIES)}")
     _, names, test, requirement = FAMILIES[family]
     if set(fields) != set(names):
         raise InputError(

@@ -29,12 +29,8 @@ ROUND, POINT, CHUNK, TRIALS = range(4)
 
 def fixed_plan(n_points, trials, chunk_trials):
     """Items giving every point ``trials`` trials in chunks of ``chunk_trials``."""
-    sizes = [chunk_trials] * (trials // chunk_trials) + (
-        [trials % chunk_trials] if trials % chunk_trials else []
-    )
-    return np.array(
-        [(0, p, c, n) for p in range(n_points) for c, n in enumerate(sizes)], dtype=np.int64
-    ).reshape(-1, 4)
+    sizes = [chunk_trials] * (trials // chunk_trials) + ([trials % chunk_trials] if trials % chunk_trials else [])
+    return np.array([(0, p, c, n) for p in range(n_points) for c, n in enumerate(sizes)], dtype=np.int64).reshape(-1, 4)
 
 
 def point_totals(items, counters, n_points):

@@ -80,9 +80,10 @@ def executor(client=None, scheduler=None, workers=None, cluster=None, serial=Fal
             yield DaskExecutor(connected)
         return
     threads = workers or os.cpu_count()
-    with LocalCluster(
-        n_workers=1, threads_per_worker=threads, processes=False, dashboard_address=":0"
-    ) as local, Client(local) as connected:
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=threads, processes=False, dashboard_address=":0") as local,
+        Client(local) as connected,
+    ):
         yield DaskExecutor(connected)
 
 

@@ -83,7 +83,6 @@ class Choice:
     def decode(self, slots):
         return self.options[int(slots[0])]
 
-
     def codes(self):
         """Each option's code in ``theta``, by name (for kernels)."""
         return namedtuple(f"{self.name.title().replace('_', '')}Codes", self.options)(
@@ -184,7 +183,7 @@ class ParamSet:
 
     def decode(self, theta):
         """The point behind an encoded vector: every value a kernel sees (the inverse of encode)."""
-        return {p.name: p.decode(theta[self.offset[p.name]:][: p.width]) for p in self}
+        return {p.name: p.decode(theta[self.offset[p.name] :][: p.width]) for p in self}
 
     def check_rangeable(self, key):
         """Refuse a design range over ``key`` unless it is a number: a real parameter, a

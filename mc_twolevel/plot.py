@@ -12,14 +12,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
 
-from . import schema  # noqa: E402
-from .errors import InputError  # noqa: E402
-from .registry import get_model  # noqa: E402
-from .store import open_finished  # noqa: E402
+from . import schema
+from .errors import InputError
+from .registry import get_model
+from .store import open_finished
 
 
 def output_names(dataset):
@@ -60,17 +60,25 @@ def _panel(dataset, name, ax):
     dims = own + [d for d in dataset[name].dims if d not in own]  # a vector output: its own dim on x
     held = {d: 0 for d in dims[2:]}
     x, hue = dims[0], dims[1] if len(dims) > 1 else None
-    for label, sub in (dataset.isel(held).groupby(hue) if hue else [(None, dataset.isel(held))]):
+    for label, sub in dataset.isel(held).groupby(hue) if hue else [(None, dataset.isel(held))]:
         sub = sub.squeeze(drop=True) if hue else sub
         line = ax.plot(sub[x], sub[name], marker="o", ms=3, label=f"{hue} = {label}" if hue else None)
-        ax.fill_between(sub[x], sub[schema.companion(name, schema.LO)], sub[schema.companion(name, schema.HI)], alpha=0.25, color=line[0].get_color())
+        ax.fill_between(
+            sub[x],
+            sub[schema.companion(name, schema.LO)],
+            sub[schema.companion(name, schema.HI)],
+            alpha=0.25,
+            color=line[0].get_color(),
+        )
     ax.set_title(name + (f"  ({', '.join(f'{d}={dataset[d].values[0]}' for d in held)})" if held else ""), fontsize=9)
     ax.set_xlabel(x)
     ax.grid(alpha=0.3)
     if own:  # a vector output: show where it has mass, and label its own lines
         used = np.flatnonzero(np.nan_to_num(dataset[name].max([d for d in dims if d != x]).values) > 0)
         if used.size:
-            ax.set_xlim(dataset[x].values[max(used[0] - 1, 0)], dataset[x].values[min(used[-1] + 1, dataset.sizes[x] - 1)])
+            ax.set_xlim(
+                dataset[x].values[max(used[0] - 1, 0)], dataset[x].values[min(used[-1] + 1, dataset.sizes[x] - 1)]
+            )
         if hue:
             ax.legend(fontsize=7)
 
@@ -86,7 +94,10 @@ def plot_dataset(dataset, path, names=None):
         _bars(dataset, scalars, axes[0, 0])
         for ax, name in zip(axes[1:, 0], vectors):
             (dim,) = dataset[name].dims
-            low, high = dataset[name] - dataset[schema.companion(name, schema.LO)], dataset[schema.companion(name, schema.HI)] - dataset[name]
+            low, high = (
+                dataset[name] - dataset[schema.companion(name, schema.LO)],
+                dataset[schema.companion(name, schema.HI)] - dataset[name],
+            )
             ax.bar(dataset[dim], dataset[name], yerr=[low, high], capsize=2)
             ax.set_xlabel(dim)
             ax.set_title(name, fontsize=9)
@@ -97,7 +108,7 @@ def plot_dataset(dataset, path, names=None):
                                  layout="constrained")  # fmt: skip
         for ax, name in zip(axes.flat, names):
             _panel(dataset, name, ax)
-        for ax in axes.flat[len(names):]:
+        for ax in axes.flat[len(names) :]:
             ax.remove()
         _legend(fig, axes.flat[0])  # the scalar panels' shared legend
     title = f"{dataset.attrs.get('model', '')}: {int(dataset.trials.max()):,} trials per point, seed {dataset.attrs.get('seed')}"
@@ -137,7 +148,7 @@ def plot_sensitivity(indices, path):
         ax.invert_yaxis()
         ax.set_title(f"{output} (noise {float(row.noise_share):.1%})", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
-    for ax in axes.flat[len(outputs):]:
+    for ax in axes.flat[len(outputs) :]:
         ax.remove()
     _legend(fig, axes.flat[0])
     return _save(fig, f"{indices.attrs['model']}: {indices.attrs['method']} indices with 95% intervals, "

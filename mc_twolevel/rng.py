@@ -35,7 +35,7 @@ _ZIG_AREA = 0.00492867323399  # area of each layer
 
 def _ziggurat_tables():
     """Layer edges ``x``, widths ``w``, acceptance bounds ``k``, densities ``f``."""
-    density = lambda x: math.exp(-0.5 * x * x)  # noqa: E731 (unnormalised)
+    density = lambda x: math.exp(-0.5 * x * x)
     edges = [_ZIG_R]
     for _ in range(_ZIG_LAYERS - 2):
         previous = edges[-1]
@@ -57,9 +57,7 @@ _ZIG_W, _ZIG_K, _ZIG_F = _ziggurat_tables()
 
 def stream_state(seed, key):
     """The generator state (a one-element record array) of chunk ``key`` of a study."""
-    words = np.random.SeedSequence(seed, spawn_key=tuple(int(k) for k in key)).generate_state(
-        4, np.uint64
-    )
+    words = np.random.SeedSequence(seed, spawn_key=tuple(int(k) for k in key)).generate_state(4, np.uint64)
     if not words.any():  # xoshiro's one forbidden state; probability 2**-256
         words[0] = 1
     return words.view(STATE_DTYPE).copy()
@@ -112,9 +110,7 @@ def _normal_slow(s, layer, magnitude, x):
                 yy = -math.log1p(-uniform(s))
                 if yy + yy > xx * xx:
                     return -(_ZIG_R + xx) if (magnitude >> 8) & 1 else _ZIG_R + xx
-        elif (_ZIG_F[layer - 1] - _ZIG_F[layer]) * uniform(s) + _ZIG_F[layer] < math.exp(
-            -0.5 * x * x
-        ):
+        elif (_ZIG_F[layer - 1] - _ZIG_F[layer]) * uniform(s) + _ZIG_F[layer] < math.exp(-0.5 * x * x):
             return x
         layer, magnitude, x = _ziggurat_draw(s)
         if magnitude < _ZIG_K[layer]:
@@ -221,8 +217,10 @@ def normal_quantile(p):
     else:
         q = lower - 0.5
         r = q * q
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (
-            ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0
+        x = (
+            (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
+            * q
+            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
         )
     error = 0.5 * math.erfc(-x / math.sqrt(2.0)) - lower
     u = error * math.sqrt(2.0 * math.pi) * math.exp(0.5 * x * x)

@@ -31,7 +31,7 @@ def check_manifest(dataset, design, study_hash):
     found = json.loads(dataset.attrs.get(schema.DESIGN) or "null")
     wanted = design.manifest(study_hash)
     if found != wanted:
-        shown = lambda m: "no design" if m is None else (  # noqa: E731
+        shown = lambda m: "no design" if m is None else (
             f"{m['method']} n={m['n']} seed={m['seed']} second_order={m['second_order']} "
             f"ranges={m['ranges']} study {str(m['study_hash'])[:12]}")  # fmt: skip
         raise InputError(
@@ -66,7 +66,7 @@ def analyze(dataset, design, outputs, study_hash):
     conditioning event that never happened there) are left out, and said so."""
     check_manifest(dataset, design, study_hash)
     if design.method == "lhs":
-        raise InputError("a Latin hypercube design explores; for indices use method = \"sobol\" or \"morris\"")
+        raise InputError('a Latin hypercube design explores; for indices use method = "sobol" or "morris"')
     problem = design.problem()
     x = np.column_stack([dataset[name].values for name in design.names])
     usable = [name for name in outputs if np.all(np.isfinite(dataset[name].values))]
@@ -117,7 +117,9 @@ def noise_warnings(indices):
     sentences = []
     for output, share in zip(indices.output.values, indices.noise_share.values):
         if math.isnan(share):
-            sentences.append(f"{output}: its Monte Carlo noise is unknown; standard errors need at least 2 trials per point.")
+            sentences.append(
+                f"{output}: its Monte Carlo noise is unknown; standard errors need at least 2 trials per point."
+            )
         elif share > limit:
             factor = share * (1 - limit) / (limit * (1 - share)) if share < 1 else math.inf
             needed = "far more (the output barely varies over the design)" if math.isinf(factor) else (

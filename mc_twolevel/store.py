@@ -24,6 +24,7 @@ import zarr
 from .engine import ROUND
 from .errors import InputError
 from .schema import COMPLETE, HASH, RUNNING, STATUS
+
 _ROWS_PER_CHUNK = 256
 
 

@@ -107,7 +107,11 @@ class Study:
         if self.precision is None:
             default = DEFAULT_TRIALS if self.sample is None else DESIGN_TRIALS
             self.trials = _whole("trials", default if self.trials is None else self.trials, 1)
-        elif isinstance(self.precision, bool) or not isinstance(self.precision, (int, float)) or not 0 < self.precision < 0.5:
+        elif (
+            isinstance(self.precision, bool)
+            or not isinstance(self.precision, (int, float))
+            or not 0 < self.precision < 0.5
+        ):
             raise InputError(f"precision = {self.precision!r}: expected a 95% half-width in (0, 0.5)")
         self.seed = _whole("seed", self.seed, 0)
         self.chunk_trials = _whole("chunk_trials", self.chunk_trials or self.spec.chunk_trials, 1)
@@ -131,7 +135,9 @@ class Study:
         wanted = (self.plot or {}).get("outputs", names)
         unknown = [n for n in wanted if n not in names] if isinstance(wanted, list) else [wanted]
         if unknown or set(self.plot or {}) - {"outputs"}:
-            raise InputError(f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}")
+            raise InputError(
+                f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
+            )
         return wanted
 
     def _point(self, keys, values):
@@ -166,9 +172,11 @@ class Study:
     def from_dict(cls, raw, source="study"):
         unknown = set(raw) - KEYS
         if unknown:
-            raise InputError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(KEYS))}")
+            raise InputError(
+                f"{source}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(KEYS))}"
+            )
         if "model" not in raw:
-            raise InputError(f"{source}: no model named; add e.g. model = \"compliance\"")
+            raise InputError(f'{source}: no model named; add e.g. model = "compliance"')
         return cls(**raw)
 
     @property

@@ -33,19 +33,52 @@ def best_product(types, values, envy, aspirations, errors, noise, reward, credit
                 to_a = [i for i, m in zip(pool, mask) if m]
                 to_b = [i for i, m in zip(pool, mask) if not m]
                 for credit_a in range(min(0, credit), max(0, credit) + 1):
-                    best = max(best, _product(types, values, envy, aspirations, errors, noise, credit_value, quota,
-                                              size, reward_a, reward_b, to_a, to_b, credit_a, credit - credit_a))
+                    best = max(
+                        best,
+                        _product(
+                            types,
+                            values,
+                            envy,
+                            aspirations,
+                            errors,
+                            noise,
+                            credit_value,
+                            quota,
+                            size,
+                            reward_a,
+                            reward_b,
+                            to_a,
+                            to_b,
+                            credit_a,
+                            credit - credit_a,
+                        ),
+                    )
     return best
 
 
-def _product(types, values, envy, aspirations, errors, noise, credit_value, quota, size, reward_a, reward_b,
-             to_a, to_b, credit_a, credit_b):
+def _product(
+    types,
+    values,
+    envy,
+    aspirations,
+    errors,
+    noise,
+    credit_value,
+    quota,
+    size,
+    reward_a,
+    reward_b,
+    to_a,
+    to_b,
+    credit_a,
+    credit_b,
+):
     takes = {0: (to_a, reward_a, credit_a), 1: (to_b, reward_b, credit_b)}
     success, utilities = 1.0, []
     for g in (0, 1):
         pool, reward, credit = takes[g]
         other_pool, other_reward, _ = takes[1 - g]
-        worth = lambda v, doughnuts: sum(values[g][v][types[i]] for i in doughnuts)  # noqa: E731
+        worth = lambda v, doughnuts, g=g: sum(values[g][v][types[i]] for i in doughnuts)
         utilities.append(worth(0, pool) / size + credit_value * credit + worth(0, reward))
         probabilities = []
         for v in range(1, size):

@@ -9,7 +9,7 @@ import numpy as np
 
 def reservations(point, state, trials, rng):
     """(trials, n) reservation shares and a (trials, n) mask of who takes part."""
-    get = lambda k: point[f"{k}_{state}"]  # noqa: E731
+    get = lambda k: point[f"{k}_{state}"]
     n, shock = get("n"), get("shock")
     if point["shock_dist"] == "normal":
         eta = rng.normal(0.0, shock, trials)

@@ -125,4 +125,6 @@ def test_a_killed_run_rerun_equals_an_unbroken_run(tmp_path):
     assert 0 < done < 48, "the run was not killed midway"
     assert zarr.open_group(broken, mode="r").attrs["mc_twolevel_status"] == "running"
     subprocess.run(_cli("run", str(study), "--out", str(broken), "--workers", "2"), check=True, capture_output=True)
-    xr.testing.assert_equal(xr.open_zarr(broken, consolidated=False).load(), xr.open_zarr(whole, consolidated=False).load())
+    xr.testing.assert_equal(
+        xr.open_zarr(broken, consolidated=False).load(), xr.open_zarr(whole, consolidated=False).load()
+    )

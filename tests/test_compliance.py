@@ -76,8 +76,12 @@ def test_swapping_h_and_f_swaps_the_outputs():
 def _dists():
     return st.one_of(
         st.floats(0.0, 2.0).map(lambda v: round(v, 3)),
-        st.builds(lambda m, s: {"dist": "lognormal", "median": m, "sigma": s}, st.floats(0.2, 2.0), st.floats(0.0, 1.0)),
-        st.builds(lambda lo, w: {"dist": "uniform", "low": lo, "high": lo + w}, st.floats(0.0, 1.0), st.floats(0.0, 2.0)),
+        st.builds(
+            lambda m, s: {"dist": "lognormal", "median": m, "sigma": s}, st.floats(0.2, 2.0), st.floats(0.0, 1.0)
+        ),
+        st.builds(
+            lambda lo, w: {"dist": "uniform", "low": lo, "high": lo + w}, st.floats(0.0, 1.0), st.floats(0.0, 2.0)
+        ),
         st.builds(lambda m, s: {"dist": "normal", "mean": m, "sd": s}, st.floats(-0.5, 1.5), st.floats(0.0, 1.0)),
     )
 
@@ -124,4 +128,6 @@ def test_anti_law_lobby_may_be_negative_and_lowers_adherence():
     base = known_answer_params(pill1_h=0.0)
     plus = mc.simulate("compliance", base, trials=300_000, seed=23)
     minus = mc.simulate("compliance", {**base, "pill1_h": -0.3}, trials=300_000, seed=24)
-    assert float(plus.p_adhere_h - minus.p_adhere_h) > 5 * np.hypot(float(plus.p_adhere_h_se), float(minus.p_adhere_h_se))
+    assert float(plus.p_adhere_h - minus.p_adhere_h) > 5 * np.hypot(
+        float(plus.p_adhere_h_se), float(minus.p_adhere_h_se)
+    )

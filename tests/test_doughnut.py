@@ -77,10 +77,16 @@ def test_the_type_space_search_finds_the_brute_force_optimum(seed, counts, rewar
     rng = np.random.default_rng(seed)
     size, n_types = 4, len(counts)
     values = rng.normal(1.0, 0.6, (2, size, n_types))
-    envy, aspirations, errors = rng.uniform(0, 1, (2, size)), rng.normal(0.3, 0.3, (2, size)), rng.normal(0, 0.2, (2, size))
+    envy, aspirations, errors = (
+        rng.uniform(0, 1, (2, size)),
+        rng.normal(0.3, 0.3, (2, size)),
+        rng.normal(0, 0.2, (2, size)),
+    )
     counts = np.array(counts)
     deals = doughnut.deals(counts, reward, credit)
-    index, product = doughnut.negotiate(values, envy, aspirations, errors, 0.2, counts, *deals, credit, 0.5, quota, size)
+    index, product = doughnut.negotiate(
+        values, envy, aspirations, errors, 0.2, counts, *deals, credit, 0.5, quota, size
+    )
     labelled = [t for t, c in enumerate(counts) for _ in range(c)]
     expected = best_product(labelled, values.tolist(), envy.tolist(), aspirations.tolist(), errors.tolist(), 0.2,
                             reward, credit, 0.5, quota, size)  # fmt: skip

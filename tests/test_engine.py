@@ -1,5 +1,7 @@
 """Estimators, determinism across layouts, precision targets and resuming."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -16,7 +18,10 @@ def test_wilson_interval_matches_its_formula_and_stays_in_bounds():
     lo, hi = estimators.wilson(np.array([0.0, 7.0, 20.0]), np.array([20.0, 20.0, 20.0]))
     z = estimators.Z95
     n, p = 20.0, 7 / 20
-    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    centre, half = (
+        (p + z * z / (2 * n)) / (1 + z * z / n),
+        z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)),
+    )
     assert lo[1] == pytest.approx(centre - half) and hi[1] == pytest.approx(centre + half)
     assert lo[0] == 0 and hi[0] == pytest.approx(z * z / (n + z * z))
     assert hi[2] == 1 and lo[2] == pytest.approx(n / (n + z * z))
@@ -130,7 +135,9 @@ def test_netcdf_stores_are_written_whole(tmp_path):
 
 
 def test_a_cluster_table_builds_a_jobqueue_cluster_without_submitting(monkeypatch):
-    cluster = parallel._jobqueue_cluster({"type": "slurm", "cores": 2, "memory": "4GB", "jobs": 0, "walltime": "00:10:00"})
+    cluster = parallel._jobqueue_cluster(
+        {"type": "slurm", "cores": 2, "memory": "4GB", "jobs": 0, "walltime": "00:10:00"}
+    )
     try:
         script = cluster.job_script()
         assert "#SBATCH" in script and "00:10:00" in script
@@ -140,3 +147,36 @@ def test_a_cluster_table_builds_a_jobqueue_cluster_without_submitting(monkeypatc
         parallel._jobqueue_cluster({"type": "kubernetes"})
     with pytest.raises(mc.InputError, match=r"\[cluster\]"):
         parallel._jobqueue_cluster({"type": "slurm", "cores": 2, "memory": "4GB", "colour": "blue"})
+
+
+def test_counters_follow_from_the_outputs_and_every_condition_is_counted():
+    from mc_twolevel.model import CounterLayout, Dim, Mean, Probability
+
+    layout = CounterLayout(
+        (
+            Probability("p_a", "a", "a"),
+            Mean("mean_x", "x", "x given a", given="a"),
+            Probability("p_k", "k", "k", dim=Dim("k", (0, 1, 2))),
+        )
+    )
+    assert layout.names == ("a", "x", "x_sq", "k") and layout.size == 6
+    assert layout.columns("k") == slice(3, 6) and layout.slots().x_sq == 2
+    with pytest.raises(ValueError, match="counted by no output"):
+        CounterLayout((Probability("p_b", "b", "b given c", given="c"),))
+
+
+def test_a_point_the_model_cannot_plan_is_refused_before_any_task(monkeypatch):
+    model = mc.get_model("doughnut")
+    calls = []
+
+    def plan(point):
+        if point["reward"] == 1:
+            raise ValueError("no deal space for this box")
+        return model.plan(point)
+
+    monkeypatch.setattr(engine, "run_items", lambda *args: calls.append(args))
+    broken = dataclasses.replace(model, name="doughnut_unplannable", plan=plan)
+    mc.register(broken)
+    with pytest.raises(mc.InputError, match="cannot plan"):
+        mc.sweep("doughnut_unplannable", {"reward": [2, 1]}, trials=10, seed=1, workers=1)
+    assert calls == []

@@ -38,21 +38,29 @@ def test_a_field_of_a_distribution_can_be_set():
 
 
 def test_encoding_puts_each_parameter_at_its_offset():
-    point = PARAMS.resolve({"horizon": 7.5, "select": "noncooperative", "oppose_f": {"dist": "uniform", "low": 0.5, "high": 2.0}})
+    point = PARAMS.resolve(
+        {"horizon": 7.5, "select": "noncooperative", "oppose_f": {"dist": "uniform", "low": 0.5, "high": 2.0}}
+    )
     theta = PARAMS.encode(point)
     assert theta.size == PARAMS.size
     assert theta[PARAMS.offset["horizon"]] == 7.5
     assert theta[PARAMS.offset["select"]] == 1.0
-    assert list(theta[PARAMS.offset["oppose_f"]:][:3]) == [2.0, 0.5, 2.0]
+    assert list(theta[PARAMS.offset["oppose_f"] :][:3]) == [2.0, 0.5, 2.0]
 
 
 @pytest.mark.parametrize("name", ["compliance", "ratification", "doughnut"])
 def test_decode_recovers_every_encoded_value(name):
     params = mc.get_model(name).params
     overrides = {
-        "compliance": {"direct_h": {"dist": "uniform", "low": 0.2, "high": 1.5}, "select": "noncooperative", "horizon": 7.0},
+        "compliance": {
+            "direct_h": {"dist": "uniform", "low": 0.2, "high": 1.5},
+            "select": "noncooperative",
+            "horizon": 7.0,
+        },
         "ratification": {"n_a": 101, "info": "asymmetric", "poll": True, "shock_dist": "normal"},
-        "doughnut": {"box": [{"name": "glazed", "count": 3, "glazed": True}, {"name": "jam", "count": 2, "filled": True}]},
+        "doughnut": {
+            "box": [{"name": "glazed", "count": 3, "glazed": True}, {"name": "jam", "count": 2, "filled": True}]
+        },
     }[name]
     point = params.resolve(overrides)
     decoded = params.decode(params.encode(point))
@@ -60,3 +68,17 @@ def test_decode_recovers_every_encoded_value(name):
     for key, value in point.items():
         if key != "box":  # box type names are not encoded
             assert decoded[key] == value, key
+
+
+def test_a_design_can_range_over_a_constant_magnitude_but_not_a_choice():
+    study = mc.Study("compliance", sample={"method": "lhs", "n": 4, "ranges": {"pill2_h": [0.0, 0.3]}}, trials=10)
+    values = [point["pill2_h"] for point in study.points]
+    assert all(v.family == "constant" and 0.0 <= v.a <= 0.3 for v in values)
+    with pytest.raises(mc.InputError, match="select is a choice"):
+        mc.Study("compliance", sample={"method": "lhs", "n": 4, "ranges": {"select": [0, 1]}}, trials=10)
+
+
+def test_kernels_address_parameters_and_choices_by_name():
+    slots, codes = PARAMS.slots(), PARAMS.codes("select")
+    assert slots.horizon == PARAMS.offset["horizon"] and slots.direct_f == PARAMS.offset["direct_f"]
+    assert (codes.cooperative, codes.noncooperative) == (0.0, 1.0)

@@ -133,12 +133,14 @@ def test_kernel_vote_matches_numpy_vote(constituency):
         z = two_sample_z(float(ds[name]) * 200_000, 200_000, numpy_events.sum(), n)
         assert z < 5, f"{name}: kernel {float(ds[name]):.4f}, numpy {numpy_events.mean():.4f}"
     winset = np.clip(1 - (pivotal(point, "a", n, rng) - point["side_a"]), 0, 1)
-    assert abs(float(ds.mean_winset_a) - winset.mean()) < 5 * np.hypot(float(ds.mean_winset_a_se), winset.std() / np.sqrt(n))
+    assert abs(float(ds.mean_winset_a) - winset.mean()) < 5 * np.hypot(
+        float(ds.mean_winset_a_se), winset.std() / np.sqrt(n)
+    )
 
 
 # --- invariants ------------------------------------------------------------------------------
 
-state = lambda s: {  # noqa: E731
+state = lambda s: {
     f"n_{s}": st.sampled_from([1, 1, 3, 11]), f"mu_{s}": st.floats(-0.2, 1.0), f"shock_{s}": st.floats(0.0, 0.6),
     f"spread_{s}": st.sampled_from([0.0, 0.1, 0.4]), f"turnout_{s}": st.sampled_from([1.0, 0.6]),
     f"quota_{s}": st.sampled_from([0.5, 2 / 3, 1.0]), f"side_{s}": st.floats(0.0, 0.3),

@@ -13,7 +13,7 @@ MASK = (1 << 64) - 1
 def xoshiro_reference(words, count):
     """xoshiro256** as published by Blackman and Vigna, in Python integers."""
     s = [int(w) for w in words]
-    rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & MASK  # noqa: E731
+    rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & MASK
     out = []
     for _ in range(count):
         out.append(rotl((s[1] * 5) & MASK, 7) * 9 & MASK)
@@ -52,8 +52,13 @@ def test_normal_draws_are_standard_normal():
     tail = 2 * stats.norm.sf(3.6541528853610088)
     observed = np.mean(np.abs(out) > 3.6541528853610088)
     assert abs(observed - tail) < 5 * np.sqrt(tail / n)
-    assert stats.kstest(np.abs(out[np.abs(out) > 3.6541528853610088]) - 3.6541528853610088,
-                        lambda x: 1 - stats.norm.sf(3.6541528853610088 + x) / stats.norm.sf(3.6541528853610088)).pvalue > 1e-4
+    assert (
+        stats.kstest(
+            np.abs(out[np.abs(out) > 3.6541528853610088]) - 3.6541528853610088,
+            lambda x: 1 - stats.norm.sf(3.6541528853610088 + x) / stats.norm.sf(3.6541528853610088),
+        ).pvalue
+        > 1e-4
+    )
 
 
 def test_uniform_draws_are_uniform():

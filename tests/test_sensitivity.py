@@ -1,8 +1,8 @@
 """Designs and sensitivity indices: known indices, inert parameters, manifests, noise."""
 
 import numpy as np
-import xarray as xr
 import pytest
+import xarray as xr
 from ishigami_model import MODEL, S1, ST
 
 import mc_twolevel as mc

@@ -56,8 +56,6 @@ deals, the share giving k pool doughnuts to a), ``mean_sprinkles_a``/``_b``
 given success).
 """
 
-import itertools
-
 from ...errors import InputError
 from ...model import Model
 from .deals import deals, plan
@@ -70,7 +68,9 @@ def _check(point):
     if 2 * point["reward"] >= total:
         raise InputError(f"reward = {point['reward']} leaves no doughnuts to split in a box of {total}")
     if point["n_students"] % 2:
-        raise InputError(f"n_students = {point['n_students']}: the class splits into two equal groups; use an even number")
+        raise InputError(
+            f"n_students = {point['n_students']}: the class splits into two equal groups; use an even number"
+        )
 
 
 MODEL = Model(

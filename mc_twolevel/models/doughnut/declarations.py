@@ -87,7 +87,6 @@ PARAMS = ParamSet(
 )  # fmt: skip
 
 
-
 def pool_size(point):
     """Doughnuts left to split between the groups once the negotiators take their rewards."""
     return sum(t["count"] for t in point["box"]) - 2 * point["reward"]

@@ -48,7 +48,9 @@ def _margins(d, values, envy, aspirations, gifts, reward_a, reward_b, pool_a, cr
                 to_a = pool_a[d, t]
                 to_b = counts[t] - reward_a[d, t] - reward_b[d, t] - to_a
                 mine, theirs = (to_a, to_b) if g == 0 else (to_b, to_a)
-                mine_reward, their_reward = (reward_a[d, t], reward_b[d, t]) if g == 0 else (reward_b[d, t], reward_a[d, t])
+                mine_reward, their_reward = (
+                    (reward_a[d, t], reward_b[d, t]) if g == 0 else (reward_b[d, t], reward_a[d, t])
+                )
                 share += mine * values[g, v, t]
                 own += (mine + mine_reward) * values[g, v, t]
                 other += (theirs + their_reward) * values[g, v, t]
@@ -148,7 +150,8 @@ def _side_payments(d, values, margins, errors, noise, reward_a, reward_b, counts
                     for v in range(1, size):
                         gifts[h, v] += values[h, v, t]
                         value = _success_belief(margins, gifts, errors, noise, voters, quota, believed, dp) * (
-                            u[g] - values[g, 0, t])
+                            u[g] - values[g, 0, t]
+                        )
                         gifts[h, v] -= values[h, v, t]
                         if value > best_value + 1e-12:
                             best_value, best_group, best_voter = value, h, v

@@ -70,7 +70,7 @@ def threshold_cdf(r, n, mu, shock, spread, turnout, quota, shock_dist):
 
 def ratify_probability(point, state, shares=SHARES):
     """P(state's constituency ratifies when its share is ``shares``), under the prior."""
-    get = lambda k: point[f"{k}_{state}"]  # noqa: E731
+    get = lambda k: point[f"{k}_{state}"]
     r = np.asarray(shares) + get("side")
     args = (get("n"), get("mu"), get("shock"), get("spread"), get("turnout"), get("quota"), point["shock_dist"])
     reverb, backlash = get("reverb"), get("backlash")
@@ -94,7 +94,7 @@ def best_offer(lo, hi, objective):
     """argmax of ``objective`` on [lo, hi]: grid search then golden section (NaN if none > 0)."""
     if lo > hi:
         return np.nan
-    grid = np.unique(np.concatenate([SHARES[(SHARES >= lo) & (SHARES <= hi)], [lo, hi]]))
+    grid = np.unique(np.concatenate([SHARES[(lo <= SHARES) & (hi >= SHARES)], [lo, hi]]))
     values = objective(grid)
     i = int(np.argmax(values))
     if values[i] <= 0:
@@ -142,7 +142,7 @@ def plan(point):
                                                 (REJECTED.both, True, True)):  # fmt: skip
             beliefs_a = _truncated(ratify[0], x_prior, not a_rejected)
             beliefs_b = _truncated(ratify[1], 1 - x_prior, not b_rejected)
-            x2 = best_offer(lo, hi, lambda x: _objective(x, "ultimatum", proposer, w, beliefs_a, beliefs_b))
+            x2 = best_offer(lo, hi, lambda x, a=beliefs_a, b=beliefs_b: _objective(x, "ultimatum", proposer, w, a, b))
             second_offers[pattern] = x2
             if not np.isnan(x2):
                 responder_share, responder = (1 - x2, beliefs_b) if proposer == "a" else (x2, beliefs_a)
@@ -165,5 +165,3 @@ def _suffix_best(point, ratify):
             running = i
         best[i] = running
     return best
-
-

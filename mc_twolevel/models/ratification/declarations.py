@@ -62,6 +62,7 @@ P = PARAMS.slots()
 STATE_KEYS = ("n", "mu", "shock", "spread", "turnout", "quota", "side", "reverb", "backlash", "veto", "delta")
 StateSlots = namedtuple("StateSlots", STATE_KEYS)
 STATE = tuple(StateSlots(*(getattr(P, f"{key}_{s}") for key in STATE_KEYS)) for s in STATES)  # [state].key -> slot
+KEY = StateSlots(*range(len(STATE_KEYS)))  # the columns of a kernel's table of per-state values
 INFO_CODE = PARAMS.codes("info")
 PROTOCOL = PARAMS.codes("protocol")
 PROPOSER = PARAMS.codes("proposer")

@@ -9,7 +9,7 @@ from ...model import CounterLayout, add_sample
 from ...params import flag
 from ...rng import beta, normal, normal_quantile, uniform
 from .beliefs import GRID
-from .declarations import INFO_CODE, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, SHOCK_DIST, STATE, P
+from .declarations import INFO_CODE, KEY, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, SHOCK_DIST, STATE, P
 
 C = CounterLayout(OUTPUTS).slots()
 
@@ -152,20 +152,13 @@ def _strategic_no(share1, share2, floor, delta, offered):
 
 
 @numba.njit
-def _single_ratifier(theta, state):
-    """Whether ``state`` has one pivotal ratifier who always takes part."""
-    return theta[STATE[state].n] == 1.0 and theta[STATE[state].turnout] >= 1.0
-
-
-@numba.njit
-def _threshold(s, theta, state, single, normal_shock):
-    """A state's realised pivotal threshold R (before reverberation)."""
-    at = STATE[state]
-    eta = _shock(s, theta[at.shock], normal_shock)
-    spread = theta[at.spread]
-    if single:
-        return theta[at.mu] + eta + (spread * normal(s) if spread > 0.0 else 0.0)
-    return _vote_threshold(s, int(theta[at.n]), theta[at.mu], eta, spread, theta[at.turnout], theta[at.quota])
+def _state_values(theta):
+    """``values[state, KEY.<key>]``: each state's parameters, read once per call."""
+    values = np.empty((len(STATE), len(KEY)))
+    for state in range(len(STATE)):
+        for key in range(len(KEY)):
+            values[state, key] = theta[STATE[state][key]]
+    return values
 
 
 @numba.njit(nogil=True, cache=True)
@@ -179,25 +172,29 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
     poll_noise, poll_bias, w = theta[P.poll_noise], theta[P.poll_bias], theta[P.w]
     two_rounds, strategic = theta[P.rounds] == 2.0, flag(theta, P.strategic_vote)
     normal_shock = theta[P.shock_dist] == SHOCK_DIST.normal
-    single = (_single_ratifier(theta, 0), _single_ratifier(theta, 1))
-    a, b = STATE
-    lo, hi = theta[a.veto], 1.0 - theta[b.veto]
+    p = _state_values(theta)
+    single = (p[0, KEY.n] == 1.0 and p[0, KEY.turnout] >= 1.0, p[1, KEY.n] == 1.0 and p[1, KEY.turnout] >= 1.0)
+    lo, hi = p[0, KEY.veto], 1.0 - p[1, KEY.veto]
     knows = info != INFO_CODE.incomplete
     points = protocol != PROTOCOL.rubinstein and (info == INFO_CODE.complete or polled)
     own_known = info == INFO_CODE.asymmetric and protocol == PROTOCOL.ultimatum and not polled
     floors = np.empty(2)
     polls = np.zeros((2, 2))
     for _ in range(trials):
-        for i in range(2):
-            at = STATE[i]
-            r = _threshold(s, theta, i, single[i], normal_shock)
-            shift = theta[at.reverb]
-            if shift > 0.0 and uniform(s) >= theta[at.backlash]:
+        for i in range(2):  # Level II: each state's realised pivotal threshold R
+            eta = _shock(s, p[i, KEY.shock], normal_shock)
+            if single[i]:
+                r = p[i, KEY.mu] + eta + (p[i, KEY.spread] * normal(s) if p[i, KEY.spread] > 0.0 else 0.0)
+            else:
+                r = _vote_threshold(s, int(p[i, KEY.n]), p[i, KEY.mu], eta, p[i, KEY.spread], p[i, KEY.turnout],
+                                    p[i, KEY.quota])  # fmt: skip
+            shift = p[i, KEY.reverb]
+            if shift > 0.0 and uniform(s) >= p[i, KEY.backlash]:
                 shift = -shift
-            floors[i] = r + shift - theta[at.side]  # i ratifies iff its own share >= floors[i]
+            floors[i] = r + shift - p[i, KEY.side]  # i ratifies iff its own share >= floors[i]
             if polled:
-                signal = r + poll_bias + poll_noise * normal(s) - theta[at.side]
-                polls[i, 0], polls[i, 1] = signal - theta[at.reverb], signal + theta[at.reverb]
+                signal = r + poll_bias + poll_noise * normal(s) - p[i, KEY.side]
+                polls[i, 0], polls[i, 1] = signal - p[i, KEY.reverb], signal + p[i, KEY.reverb]
         floor_a, cap_b = floors[0], 1.0 - floors[1]  # a ratifies iff x >= floor_a, b iff x <= cap_b
         add_sample(totals, C.winset_a, C.winset_a_sq, min(max(1.0 - floor_a, 0.0), 1.0))
         add_sample(totals, C.winset_b, C.winset_b_sq, min(max(cap_b, 0.0), 1.0))
@@ -206,11 +203,11 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
         # Level I: the offer (a's share; -1 for none) under the regime's beliefs
         if protocol == PROTOCOL.rubinstein:
             floor, cap = max(lo, floor_a), min(hi, cap_b)
-            x = _rubinstein(proposer_a, floor, cap, theta[a.delta], theta[b.delta]) if floor <= cap else -1.0
+            x = _rubinstein(proposer_a, floor, cap, p[0, KEY.delta], p[1, KEY.delta]) if floor <= cap else -1.0
         elif points:
             x = _offer_at_points(protocol, info, proposer_a, polled, w, lo, hi, floor_a, cap_b,
                                  (polls[0, 0], polls[0, 1]), (polls[1, 0], polls[1, 1]),
-                                 theta[a.backlash], theta[b.backlash])  # fmt: skip
+                                 p[0, KEY.backlash], p[1, KEY.backlash])  # fmt: skip
         elif own_known and proposer_a:
             x = _offer_own_known(floor_a, True, ratify[1], suffix_best, lo, hi)
         elif own_known:
@@ -221,8 +218,8 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
         believed_a, believed_b = 1.0, 1.0
         if not knows and x >= 0.0:
             if polled:
-                believed_a = _above(x, polls[0, 0], polls[0, 1], theta[a.backlash])
-                believed_b = _below(x, 1.0 - polls[1, 0], 1.0 - polls[1, 1], theta[b.backlash])
+                believed_a = _above(x, polls[0, 0], polls[0, 1], p[0, KEY.backlash])
+                believed_b = _below(x, 1.0 - polls[1, 0], 1.0 - polls[1, 1], p[1, KEY.backlash])
             else:
                 believed_a, believed_b = _interp(ratify[0], x), _interp(ratify[1], 1.0 - x)
         if x < 0.0 or not _both_sign(x, lo, hi, knows, floor_a, cap_b, believed_a, believed_b):
@@ -233,8 +230,8 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
         # Level II: the vote, sincere or (single ratifiers, two rounds) strategic
         yes_a, yes_b = x >= floor_a, x <= cap_b
         if strategic:
-            no_a = _strategic_no(x, second_offers[REJECTED.a], floor_a, theta[a.delta], second_signed[REJECTED.a])
-            no_b = _strategic_no(1.0 - x, 1.0 - second_offers[REJECTED.b], floors[1], theta[b.delta],
+            no_a = _strategic_no(x, second_offers[REJECTED.a], floor_a, p[0, KEY.delta], second_signed[REJECTED.a])
+            no_b = _strategic_no(1.0 - x, 1.0 - second_offers[REJECTED.b], floors[1], p[1, KEY.delta],
                                  second_signed[REJECTED.b])  # fmt: skip
             totals[C.strategic_no] += no_a or no_b
             yes_a, yes_b = yes_a and not no_a, yes_b and not no_b
@@ -250,7 +247,7 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
                     renegotiated = True
                     yes_a, yes_b = x >= floor_a, x <= cap_b
                     failed_a, failed_b = failed_a or not yes_a, failed_b or not yes_b
-                    discount_a, discount_b = theta[a.delta], theta[b.delta]
+                    discount_a, discount_b = p[0, KEY.delta], p[1, KEY.delta]
             totals[C.fail_a] += failed_a
             totals[C.fail_b] += failed_b
             if not (renegotiated and yes_a and yes_b):
