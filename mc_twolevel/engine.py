@@ -45,17 +45,16 @@ def point_totals(items, counters, n_points):
     return totals, trials
 
 
-def precision_round(number, items, counters, model, n_points, extents, target, chunk_trials, max_trials):
+def precision_round(number, items, counters, model, n_points, scope, target, chunk_trials, max_trials):
     """Round ``number`` of a precision study from the earlier rounds' ``items`` and ``counters``.
 
-    ``extents`` gives each point's extent along each output dimension (see
-    :func:`~mc_twolevel.estimators.estimate`). Empty when every point has met the
-    target or reached ``max_trials``.
+    ``scope`` says where outputs are defined (:meth:`~mc_twolevel.model.Model.scope`).
+    Empty when every point has met the target or reached ``max_trials``.
     """
     if number == 0:
         return np.array([(0, p, 0, chunk_trials) for p in range(n_points)], dtype=np.int64)
     totals, trials = point_totals(items, counters, n_points)
-    widths = half_widths(model, estimate(model, totals, trials, extents))
+    widths = half_widths(model, estimate(model, totals, trials, scope))
     rows = []
     for point in np.flatnonzero((widths > target) & (trials < max_trials)):
         wanted = trials[point] * ((widths[point] / target) ** 2 - 1) * 1.1
@@ -66,13 +65,14 @@ def precision_round(number, items, counters, model, n_points, extents, target, c
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
-def run_items(model, thetas, tables, items, seed):
-    """Counters of each item (a Dask task body): ``thetas[k]`` and ``tables[k]`` are the
+def run_items(kernel, thetas, tables, items, seed):
+    """Counters of each item (a Dask task body): ``kernel`` is the model's
+    :class:`~mc_twolevel.model.TaskKernel`; ``thetas[k]`` and ``tables[k]`` are the
     parameter point and per-point tables of ``items[k]``."""
-    counters = np.zeros((len(items), model.layout.size))
+    counters = np.zeros((len(items), kernel.size))
     for row, (theta, point_tables, item) in enumerate(zip(thetas, tables, items)):
         state = stream_state(seed, (item[POINT], item[CHUNK]))
-        model.run(theta, point_tables, item[TRIALS], state, counters[row])
+        kernel.run(theta, point_tables, item[TRIALS], state, counters[row])
     return counters
 
 
@@ -107,9 +107,10 @@ def execute(model, thetas, tables, seed, ledger, next_round, executor, progress)
         progress.add(ledger.items[rows, TRIALS].sum(), ledger.items[rows[ledger.done[rows]], TRIALS].sum())
         tasks = group_tasks(pending, ledger.items, model.chunk_trials)
         calls = []
+        kernel = model.task_kernel
         for task in tasks:
             points = ledger.items[task, POINT]
-            calls.append((model, thetas[points], [tables[p] for p in points], ledger.items[task], seed))
+            calls.append((kernel, thetas[points], [tables[p] for p in points], ledger.items[task], seed))
         for index, counters in executor.map_unordered(run_items, calls):
             ledger.record(tasks[index], counters)
             progress.update(ledger.items[tasks[index], TRIALS].sum())

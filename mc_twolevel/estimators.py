@@ -26,7 +26,12 @@ def wilson(successes, n, z=Z95):
 
 
 def _given(spec, totals, trials, layout):
-    n = trials if spec.given is None else totals[..., layout.columns(spec.given)]
+    if spec.given is None:
+        n = trials
+    else:
+        n = totals[..., layout.columns(spec.given)]
+        if spec.dim is not None and layout.width[spec.given] == len(spec.dim):
+            return n  # a count per label (a hazard's trials at risk)
     return n if spec.dim is None else n[..., None]
 
 
@@ -51,26 +56,39 @@ def _mean(spec, totals, trials, layout):
     return mean, se, mean - Z95 * se, mean + Z95 * se, n
 
 
-def _beyond_extent(spec, values, extents):
-    """NaN (and count 0) where a vector output's entries lie beyond its point's extent."""
-    if spec.dim is None or extents is None:
+def _undefined(spec, values, scope):
+    """NaN (and count 0) where the output does not apply at a row's point, or where a vector
+    output's entries lie beyond the extent that point uses."""
+    if scope is None:
         return values
-    outside = np.arange(len(spec.dim)) >= np.asarray(extents[spec.dim.name])[..., None]
+    outside = None
+    if spec.name in scope.applies:
+        outside = ~scope.applies[spec.name]
+        if spec.dim is not None:
+            outside = outside[..., None]
+    if spec.dim is not None:
+        beyond = np.arange(len(spec.dim)) >= scope.extents[spec.dim.name][..., None]
+        outside = beyond if outside is None else outside | beyond
+    if outside is None:
+        return values
     return tuple(np.where(outside, 0 if k == len(values) - 1 else np.nan, v) for k, v in enumerate(values))
 
 
-def estimate(model, totals, trials, extents=None):
+def estimate(model, totals, trials, scope=None):
     """``{output: (value, se, lo, hi, n)}`` for counters ``totals[..., counter]``.
 
     ``trials`` holds the number of trials behind each row of ``totals``; a vector
-    output's arrays carry its own dimension last, NaN beyond ``extents[dim]`` (the
-    labels each row's point uses; all of them when ``extents`` is None).
+    output's arrays carry its own dimension last. With the rows' ``scope``
+    (:meth:`Model.scope`), outputs are NaN where they do not apply and beyond the
+    extent of a row's point along their dimension.
     """
     totals = np.asarray(totals, dtype=np.float64)
     trials = np.asarray(trials, dtype=np.float64)
     return {
-        spec.name: _beyond_extent(
-            spec, (_mean if isinstance(spec, Mean) else _probability)(spec, totals, trials, model.layout), extents
+        spec.name: _undefined(
+            spec,
+            (_mean if isinstance(spec, Mean) else _probability)(spec, totals, trials, model.layout),
+            scope,
         )
         for spec in model.outputs
     }

@@ -22,6 +22,7 @@ run, and it is compiled with ``nogil=True`` so threads run kernels in parallel.
 
 from collections import namedtuple
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -56,12 +57,34 @@ class Dim:
         return int(min(max(used, 0), len(self.labels)))
 
 
+def _applies(when, point):
+    """Whether an output with ``when`` (None, a parameter's name, or a callable) applies at ``point``."""
+    if when is None:
+        return True
+    return bool(point[when]) if isinstance(when, str) else bool(when(point))
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event the kernel counts that only conditions outputs (it has no variable of its own)."""
+
+    name: str
+    doc: str
+    dim: Dim | None = None
+
+    def counters(self):
+        return [(self.name, len(self.dim) if self.dim else 1)]
+
+
 @dataclass(frozen=True)
 class Probability:
     """``p = count(event) / count(given)``; ``given=None`` means over all trials.
 
     With a ``dim`` the output is a vector, one probability per label, counted in
-    a block of ``len(dim)`` counters starting at ``slots.<event>``.
+    a block of ``len(dim)`` counters starting at ``slots.<event>``; its ``given``
+    is one count for all labels, or a block along the same dim (a hazard's
+    at-risk counts). ``when`` (a parameter's name, or a callable of the point)
+    says where the output applies; elsewhere it is NaN.
     """
 
     name: str
@@ -70,7 +93,11 @@ class Probability:
     given: str | None = None
     given_doc: str = ""
     dim: Dim | None = None
+    when: object = None
     units = "1"
+
+    def applies(self, point):
+        return _applies(self.when, point)
 
     def counters(self):
         """``(counter name, width)`` of what the kernel counts for this output."""
@@ -92,6 +119,10 @@ class Mean:
     given_doc: str = ""
     units: str = ""
     dim: Dim | None = None
+    when: object = None
+
+    def applies(self, point):
+        return _applies(self.when, point)
 
     def counters(self):
         width = len(self.dim) if self.dim else 1
@@ -101,15 +132,15 @@ class Mean:
 class CounterLayout:
     """Where each counter lives in a kernel's ``totals``, derived from the outputs.
 
-    Every output's event (or value and sum of squares) gets a block; every
-    conditioning event must be counted by some output, which is checked here,
-    when the model is declared (at import).
+    Every output's event (or value and sum of squares) and every declared
+    :class:`Event` gets a block; every conditioning event must be counted by some
+    output or event, which is checked here, when the model is declared (at import).
     """
 
-    def __init__(self, outputs):
+    def __init__(self, outputs, events=()):
         self.start, self.width = {}, {}
         size = 0
-        for output in outputs:
+        for output in (*outputs, *events):
             for name, width in output.counters():
                 if name in self.start:
                     if self.width[name] != width:
@@ -133,11 +164,37 @@ class CounterLayout:
         return start if width == 1 else slice(start, start + width)
 
 
+class Scope(NamedTuple):
+    """Where outputs are defined over a study's points: each dim's extent per point, and,
+    for outputs declared with ``when``, whether they apply at each point."""
+
+    extents: dict
+    applies: dict
+
+
 @numba.njit(inline="always")
 def add_sample(totals, slot, slot_sq, x):
     """Add one observation ``x`` of a :class:`Mean`'s value: its sum and its square."""
     totals[slot] += x
     totals[slot_sq] += x * x
+
+
+@dataclass(frozen=True)
+class TaskKernel:
+    """What a task needs of a model on a worker: its kernel and the size of its counters.
+
+    Numba pickles a kernel's Python code (and the compiled functions it calls) by
+    value, so a worker needs no import of the model's module.
+    """
+
+    name: str
+    version: str
+    kernel: object
+    size: int
+
+    def run(self, theta, tables, trials, states, totals):
+        """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
+        self.kernel(theta, *tables, trials, states, totals)
 
 
 @dataclass(frozen=True)
@@ -173,11 +230,12 @@ class Model:
     checks: tuple = ()
     version: str = "1"
     known_answers: tuple = ()
+    events: tuple = ()  # Events that condition outputs without being outputs themselves
     layout: CounterLayout = field(init=False, repr=False, compare=False)
     slots: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        layout = CounterLayout(self.outputs)
+        layout = CounterLayout(self.outputs, self.events)
         object.__setattr__(self, "layout", layout)
         object.__setattr__(self, "slots", layout.slots())
         for output in self.outputs:
@@ -209,9 +267,20 @@ class Model:
         """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
         self.kernel(theta, *tables, trials, states, totals)
 
+    @property
+    def task_kernel(self):
+        """The part of the model a task carries to a worker."""
+        return TaskKernel(self.name, self.version, self.kernel, self.layout.size)
+
     def new_totals(self):
         return np.zeros(self.layout.size, dtype=np.float64)
 
     def dims(self):
         """The output dimensions, by name (each declared once, however many outputs share it)."""
         return {o.dim.name: o.dim for o in self.outputs if o.dim is not None}
+
+    def scope(self, points):
+        """The :class:`Scope` of the outputs over ``points``."""
+        extents = {name: np.array([dim.extent(p) for p in points]) for name, dim in self.dims().items()}
+        applies = {o.name: np.array([o.applies(p) for p in points]) for o in self.outputs if o.when is not None}
+        return Scope(extents, applies)

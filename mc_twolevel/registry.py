@@ -9,7 +9,6 @@ model registered at run time also runs on remote workers.
 
 import importlib
 import pkgutil
-import sys
 from importlib.metadata import entry_points
 
 from .errors import InputError
@@ -20,25 +19,12 @@ _REGISTRY = {}
 def register(model):
     """Add ``model`` to the registry and return it.
 
-    The module that defines its kernel (a script, a notebook, a test) is pickled by
-    value when tasks are sent to worker processes, so remote workers run it without
-    importing it; a model published in an installed package should use the
-    ``mc_twolevel.models`` entry point instead, and is pickled by reference.
+    A model registered from a script or a notebook runs on Dask workers that never
+    imported it: tasks carry only its :class:`~mc_twolevel.model.TaskKernel`,
+    whose numba kernel pickles its code by value.
     """
     _REGISTRY[model.name] = model
-    _pickle_by_value(getattr(model.kernel, "py_func", model.kernel).__module__)
     return model
-
-
-def _pickle_by_value(module_name):
-    module = sys.modules.get(module_name)
-    if module is None or module_name == "__main__" or module_name.startswith("mc_twolevel."):
-        return  # __main__ is pickled by value already; the package's own modules are importable
-    import cloudpickle
-    from numba import cloudpickle as numba_cloudpickle  # numba pickles a kernel's Python code with its own copy
-
-    cloudpickle.register_pickle_by_value(module)
-    numba_cloudpickle.register_pickle_by_value(module)
 
 
 def _discover():

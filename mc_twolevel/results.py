@@ -59,7 +59,7 @@ def to_dataset(study, totals, trials, timings):
     """The labelled results of ``study`` from its per-point ``totals`` and ``trials``."""
     dims, coords = study.layout()
     variables = {"trials": (dims, trials.reshape(study.shape), {"long_name": "trials run at this point"})}
-    estimates = estimate(study.spec, totals, trials, study.extents)
+    estimates = estimate(study.spec, totals, trials, study.scope)
     for spec in study.spec.outputs:
         variables.update(_output_variables(spec, estimates[spec.name], dims, study.shape, coords))
     attrs = {

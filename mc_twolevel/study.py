@@ -128,7 +128,7 @@ class Study:
             self.matrix = self._design_matrix()
             self.points = [self._point(self.design.names, row) for row in self.matrix]
         self.thetas = np.array([self.spec.prepare(p) for p in self.points])
-        self.extents = {name: np.array([dim.extent(p) for p in self.points]) for name, dim in self.spec.dims().items()}
+        self.scope = self.spec.scope(self.points)
 
     def _plot_outputs(self):
         names = [o.name for o in self.spec.outputs]
@@ -213,7 +213,7 @@ class Study:
         """Round ``number`` of this study's plan, from the rounds before it."""
         if self.precision is not None:
             return engine.precision_round(
-                number, items, counters, self.spec, len(self.points), self.extents, self.precision,
+                number, items, counters, self.spec, len(self.points), self.scope, self.precision,
                 self.chunk_trials, self.max_trials,
             )  # fmt: skip
         if number > 0:

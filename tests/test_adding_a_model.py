@@ -1,7 +1,9 @@
 """The example of docs/adding-a-model.md: a model written and registered at run time, run on
 worker processes that never import its module, bit-identical to a serial run."""
 
+import importlib
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,17 +12,10 @@ from conftest import assert_within
 
 import mc_twolevel as mc
 
-EXAMPLE = Path(__file__).parents[1] / "docs" / "examples" / "referendum.py"
-
-
-def _load_example():
-    spec = importlib.util.spec_from_file_location("referendum_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-example = _load_example()
+EXAMPLES = Path(__file__).parents[1] / "docs" / "examples"
+sys.path.insert(0, str(EXAMPLES))
+example = importlib.import_module("referendum")  # a script's module: registers the model
+sys.path.remove(str(EXAMPLES))  # so worker processes cannot import it from here
 
 
 def test_the_example_meets_its_known_answer():
@@ -47,6 +42,7 @@ def test_it_runs_on_worker_processes_that_never_imported_it():
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
+        assert not any(client.run(importlib.util.find_spec, "referendum").values()), "workers could import it"
         remote = mc.sweep("referendum", grid, trials=300_000, seed=3, client=client, chunk_trials=100_000)
         pids = client.run(lambda: __import__("os").getpid())
     assert len(set(pids.values())) == 2

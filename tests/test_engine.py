@@ -48,8 +48,8 @@ def test_a_chunk_gives_the_same_counters_alone_or_in_any_task():
     thetas = np.array([model.prepare(model.params.resolve({}))] * 4)
     items = np.array([(0, 0, c, 30_000) for c in range(4)])
     tables = [()] * 4
-    together = engine.run_items(model, thetas, tables, items, seed=5)
-    alone = np.concatenate([engine.run_items(model, thetas[i:i + 1], tables[i:i + 1], items[i:i + 1], 5)
+    together = engine.run_items(model.task_kernel, thetas, tables, items, seed=5)
+    alone = np.concatenate([engine.run_items(model.task_kernel, thetas[i:i + 1], tables[i:i + 1], items[i:i + 1], 5)
                             for i in (3, 1, 0, 2)])  # fmt: skip
     assert np.array_equal(together[[3, 1, 0, 2]], alone)
 

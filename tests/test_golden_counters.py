@@ -43,7 +43,7 @@ def counters(name, params, trials):
     point = model.params.resolve(params)
     theta = model.prepare(point)
     item = np.array([(0, 0, 0, trials)])
-    totals = engine.run_items(model, theta[None], [model.tables(point)], item, SEED)[0]
+    totals = engine.run_items(model.task_kernel, theta[None], [model.tables(point)], item, SEED)[0]
     return {counter: totals[model.layout.columns(counter)].tolist() for counter in model.counters}
 
 

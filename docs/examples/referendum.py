@@ -34,8 +34,13 @@ PARAMS = ParamSet(
     Real("quota", 0.5, 0.01, 1.0, "share of yes votes that ratifies"),
 )
 
+
 # 2. Outputs: each names the event (or value) the kernel counts, and what it is conditioned on.
-YES = Dim("yes", tuple(range(MAX_VOTERS + 1)), "yes votes", size=lambda point: point["voters"] + 1)
+def _possible_counts(point):
+    return point["voters"] + 1  # 0..voters yes votes
+
+
+YES = Dim("yes", tuple(range(MAX_VOTERS + 1)), "yes votes", size=_possible_counts)
 OUTPUTS = (
     Probability("p_ratified", "ratified", "the deal is ratified"),
     Probability("p_yes", "yes", "k constituents vote yes", dim=YES),
