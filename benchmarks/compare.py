@@ -33,7 +33,8 @@ def ns_per_trial(name, params, trials):
     theta = model.prepare(point)
     if hasattr(model, "run"):  # models that declare a per-point plan pass its tables
         tables = model.tables(point)
-        call = lambda n, key: model.run(theta, tables, n, rng.stream_state(1, key), model.new_totals())
+        streams = getattr(model, "streams", 1)
+        call = lambda n, key: model.run(theta, tables, n, rng.stream_state(1, key, streams), model.new_totals())
     else:
         call = lambda n, key: model.kernel(theta, n, rng.stream_state(1, key), model.new_totals())
     call(10, (0,))

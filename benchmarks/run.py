@@ -70,8 +70,8 @@ def _kernel_ns(model_name, params, trials):
     model = mc.get_model(model_name)
     point = model.params.resolve(params)
     theta, tables = model.prepare(point), model.tables(point)
-    model.run(theta, tables, 10, rng.stream_state(0, (0,)), model.new_totals())
-    run = lambda: model.run(theta, tables, trials, rng.stream_state(1, (0,)), model.new_totals())
+    model.run(theta, tables, 10, rng.stream_state(0, (0,), model.streams), model.new_totals())
+    run = lambda: model.run(theta, tables, trials, rng.stream_state(1, (0,), model.streams), model.new_totals())
     return best_of(run) / trials * 1e9
 
 

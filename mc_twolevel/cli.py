@@ -112,7 +112,8 @@ def _check(args):
     rows = check(trials=args.trials)
     print(f"{'model':13s} {'case':55s} {'output':18s} {'claim':>9s} {'estimate':>9s} {'se':>9s} {'z':>5s}")
     for answer, estimate, se, z in rows:
-        print(f"{answer.model:13s} {answer.case:55s} {answer.output:18s} {answer.value:9.5f} "
+        output = answer.output + "".join(f"[{v}]" for v in answer.at.values())
+        print(f"{answer.model:13s} {answer.case:55s} {output:18s} {answer.value:9.5f} "
               f"{estimate:9.5f} {se:9.2e} {z:5.1f}")  # fmt: skip
     worst = max(z for *_, z in rows)
     print(f"\n{len(rows)} known answers; the largest distance is {worst:.1f} standard errors")

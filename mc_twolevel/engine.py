@@ -71,8 +71,8 @@ def run_items(kernel, thetas, tables, items, seed):
     parameter point and per-point tables of ``items[k]``."""
     counters = np.zeros((len(items), kernel.size))
     for row, (theta, point_tables, item) in enumerate(zip(thetas, tables, items)):
-        state = stream_state(seed, (item[POINT], item[CHUNK]))
-        kernel.run(theta, point_tables, item[TRIALS], state, counters[row])
+        states = stream_state(seed, (item[POINT], item[CHUNK]), kernel.streams)
+        kernel.run(theta, point_tables, item[TRIALS], states, counters[row])
     return counters
 
 

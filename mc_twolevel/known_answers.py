@@ -40,7 +40,7 @@ def check(trials=1_000_000, seed=20261122, answers=None):
         key = (answer.model, repr(sorted(answer.params.items())))
         if key not in runs:
             runs[key] = simulate(answer.model, answer.params, trials=trials, seed=seed)
-        ds = runs[key]
+        ds = runs[key].sel(answer.at)
         estimate, se = float(ds[answer.output]), float(ds[schema.companion(answer.output, schema.SE)])
         rows.append((answer, estimate, se, distance(estimate, se, answer.value)))
     return rows

@@ -191,6 +191,7 @@ class TaskKernel:
     version: str
     kernel: object
     size: int
+    streams: int = 1
 
     def run(self, theta, tables, trials, states, totals):
         """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
@@ -199,13 +200,15 @@ class TaskKernel:
 
 @dataclass(frozen=True)
 class KnownAnswer:
-    """A published or derived claim: at ``params``, ``output`` equals ``value``."""
+    """A published or derived claim: at ``params``, ``output`` (at the labels ``at`` of a
+    vector output) equals ``value``."""
 
     model: str
     case: str
     output: str
     value: float
     params: dict = field(hash=False)
+    at: dict = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ class Model:
     version: str = "1"
     known_answers: tuple = ()
     events: tuple = ()  # Events that condition outputs without being outputs themselves
+    streams: int = 1  # random substreams the kernel draws from (states[0], states[1]...; see rng.stream_state)
     layout: CounterLayout = field(init=False, repr=False, compare=False)
     slots: tuple = field(init=False, repr=False, compare=False)
 
@@ -270,7 +274,7 @@ class Model:
     @property
     def task_kernel(self):
         """The part of the model a task carries to a worker."""
-        return TaskKernel(self.name, self.version, self.kernel, self.layout.size)
+        return TaskKernel(self.name, self.version, self.kernel, self.layout.size, self.streams)
 
     def new_totals(self):
         return np.zeros(self.layout.size, dtype=np.float64)

@@ -61,7 +61,7 @@ def _panel(dataset, name, ax):
     held = {d: 0 for d in dims[2:]}
     x, hue = dims[0], dims[1] if len(dims) > 1 else None
     for label, sub in dataset.isel(held).groupby(hue) if hue else [(None, dataset.isel(held))]:
-        sub = sub.squeeze(drop=True) if hue else sub
+        sub = sub.squeeze(hue, drop=True) if hue and hue in sub.dims else sub
         line = ax.plot(sub[x], sub[name], marker="o", ms=3, label=f"{hue} = {label}" if hue else None)
         ax.fill_between(
             sub[x],

@@ -31,13 +31,16 @@ def coordinate(values):
     return np.array(labels, dtype=object) if any(isinstance(v, str) for v in labels) else np.array(labels)
 
 
-def _output_variables(spec, estimates, dims, shape, coords):
-    """The variable of one output and its companions."""
+def _output_variables(spec, estimates, dims, shape, coords, scope):
+    """The variable of one output and its companions; a vector output's own dimension runs
+    as far as the study's points use it (``period`` to the largest ``periods``)."""
     value, se, lo, hi, n = estimates
     own, own_shape = dims, shape
     if spec.dim is not None:  # a vector output carries a dimension of its own
-        own, own_shape = dims + (spec.dim.name,), shape + (len(spec.dim),)
-        coords[spec.dim.name] = list(spec.dim.labels)
+        used = int(max(scope.extents[spec.dim.name].max(), 1))
+        value, se, lo, hi, n = (array[..., :used] for array in (value, se, lo, hi, n))
+        own, own_shape = dims + (spec.dim.name,), shape + (used,)
+        coords[spec.dim.name] = list(spec.dim.labels[:used])
     given = spec.given_doc or "all trials"
     interval = "Wilson score 95%" if isinstance(spec, Probability) else "normal 95%"
     meta = {"long_name": spec.doc, "given": given, "units": spec.units}
@@ -61,7 +64,7 @@ def to_dataset(study, totals, trials, timings):
     variables = {"trials": (dims, trials.reshape(study.shape), {"long_name": "trials run at this point"})}
     estimates = estimate(study.spec, totals, trials, study.scope)
     for spec in study.spec.outputs:
-        variables.update(_output_variables(spec, estimates[spec.name], dims, study.shape, coords))
+        variables.update(_output_variables(spec, estimates[spec.name], dims, study.shape, coords, study.scope))
     attrs = {
         schema.MODEL: study.model,
         "model_reference": study.spec.reference,

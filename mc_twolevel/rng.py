@@ -55,12 +55,19 @@ def _ziggurat_tables():
 _ZIG_W, _ZIG_K, _ZIG_F = _ziggurat_tables()
 
 
-def stream_state(seed, key):
-    """The generator state (a one-element record array) of chunk ``key`` of a study."""
+def stream_state(seed, key, count=1):
+    """The generator states of chunk ``key`` of a study: a record array whose element 0 is
+    the chunk's stream and element k (``count > 1``) that stream jumped k x 2^128 draws
+    ahead, a substream for a stage of a kernel that must leave the others' draws unchanged.
+    (The caller holds the array, so the records a kernel takes from it stay valid.)"""
     words = np.random.SeedSequence(seed, spawn_key=tuple(int(k) for k in key)).generate_state(4, np.uint64)
     if not words.any():  # xoshiro's one forbidden state; probability 2**-256
         words[0] = 1
-    return words.view(STATE_DTYPE).copy()
+    states = np.zeros(count, dtype=STATE_DTYPE)
+    states[0] = words.view(STATE_DTYPE)[0]
+    if count > 1:
+        _fill_substreams(states)
+    return states
 
 
 @numba.njit
@@ -80,6 +87,32 @@ def next_u64(s):
     s.s2 ^= t
     s.s3 = _rotl(s.s3, 45)
     return result
+
+
+_JUMP = np.array((0x180EC6D33CFD0ABA, 0xD5A61266F0C9392C, 0xA9582618E03FC9AA, 0x39ABDC4529B1661C), dtype=np.uint64)
+
+
+@numba.njit
+def jump(s):
+    """Advance the xoshiro256** state record ``s`` by 2^128 draws (Blackman and Vigna's jump):
+    what follows is a stream that cannot overlap the one ``s`` was going to give."""
+    s0 = s1 = s2 = s3 = _U(0)
+    for word in _JUMP:
+        for bit in range(64):
+            if (word >> _U(bit)) & _U(1):
+                s0 ^= s.s0
+                s1 ^= s.s1
+                s2 ^= s.s2
+                s3 ^= s.s3
+            next_u64(s)
+    s.s0, s.s1, s.s2, s.s3 = s0, s1, s2, s3
+
+
+@numba.njit
+def _fill_substreams(states):
+    for k in range(1, states.shape[0]):
+        states[k] = states[k - 1]
+        jump(states[k])
 
 
 @numba.njit

@@ -282,5 +282,5 @@ class Study:
     def _compile(self, tables):
         """Compile (or load from cache) the kernel here; the seconds it took."""
         started = time.perf_counter()
-        self.spec.run(self.thetas[0], tables, 1, stream_state(0, (0,)), self.spec.new_totals())
+        self.spec.run(self.thetas[0], tables, 1, stream_state(0, (0,), self.spec.streams), self.spec.new_totals())
         return time.perf_counter() - started

@@ -47,7 +47,7 @@ def test_a_chunk_gives_the_same_counters_alone_or_in_any_task():
     model = mc.get_model("compliance")
     thetas = np.array([model.prepare(model.params.resolve({}))] * 4)
     items = np.array([(0, 0, c, 30_000) for c in range(4)])
-    tables = [()] * 4
+    tables = [model.tables(model.params.resolve({}))] * 4
     together = engine.run_items(model.task_kernel, thetas, tables, items, seed=5)
     alone = np.concatenate([engine.run_items(model.task_kernel, thetas[i:i + 1], tables[i:i + 1], items[i:i + 1], 5)
                             for i in (3, 1, 0, 2)])  # fmt: skip
@@ -57,7 +57,7 @@ def test_a_chunk_gives_the_same_counters_alone_or_in_any_task():
 def test_serial_and_two_threaded_dask_runs_are_bit_identical(dask_client):
     serial = mc.sweep("compliance", SWEEP, trials=400_000, seed=3, workers=1, **SMALL)
     parallel_run = mc.sweep("compliance", SWEEP, trials=400_000, seed=3, client=dask_client, **SMALL)
-    assert dict(serial.sizes) == {"horizon": 2, "shadow": 3}
+    assert dict(serial.p_mutual.sizes) == {"horizon": 2, "shadow": 3}
     xr.testing.assert_equal(serial, parallel_run)
     assert serial.attrs["study_hash"] == parallel_run.attrs["study_hash"]
 
@@ -83,7 +83,8 @@ def test_precision_mode_reaches_its_target_deterministically():
     again = mc.simulate("compliance", {"horizon": 2.0}, precision=target, seed=4, **SMALL)
     xr.testing.assert_equal(first, again)
     for output in mc.get_model("compliance").outputs:
-        assert float(first[f"{output.name}_hi"] - first[f"{output.name}_lo"]) / 2 < target
+        if first[output.name].notnull().all():  # outputs that apply here (screening is off)
+            assert float((first[f"{output.name}_hi"] - first[f"{output.name}_lo"]).max()) / 2 < target
     assert int(first.trials) > SMALL["chunk_trials"]
 
 

@@ -104,3 +104,31 @@ def test_block_fills_continue_the_same_stream_as_single_draws():
     rng.fill_normal_blocks(block, blocks, 1)
     assert np.array_equal(singles, blocks)  # including the draws that take the slow path
     assert one.tobytes() == block.tobytes()
+
+
+def test_jump_matches_the_reference_jump_polynomial():
+    # Blackman and Vigna's xoshiro256** jump, written out in plain Python integers
+    mask = (1 << 64) - 1
+
+    def step(s):
+        result = ((((s[1] * 5) & mask) << 7 | ((s[1] * 5) & mask) >> 57) & mask) * 9 & mask
+        t = (s[1] << 17) & mask
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = ((s[3] << 45) | (s[3] >> 19)) & mask
+        return result
+
+    state = rng.stream_state(11, (3, 4))
+    words = [int(w) for w in state.view(np.uint64)]
+    jumped = [0, 0, 0, 0]
+    for word in (0x180EC6D33CFD0ABA, 0xD5A61266F0C9392C, 0xA9582618E03FC9AA, 0x39ABDC4529B1661C):
+        for bit in range(64):
+            if word >> bit & 1:
+                jumped = [a ^ b for a, b in zip(jumped, words)]
+            step(words)
+    streams = rng.stream_state(11, (3, 4), count=3)
+    assert [int(w) for w in streams[:1].view(np.uint64)] == [int(w) for w in state.view(np.uint64)]
+    assert [int(w) for w in streams[1:2].view(np.uint64)] == jumped

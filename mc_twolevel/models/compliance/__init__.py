@@ -44,9 +44,13 @@ The package: :mod:`.declarations` (lobbies, parameters, outputs), :mod:`.kernel`
 insincere adherence, repeated compliance and many states.
 """
 
+import numpy as np
+
 from ...model import KnownAnswer, Model
-from .declarations import OUTPUTS, PARAMS, ROLES, STATES
-from .kernel import kernel
+from .declarations import EVENTS, LOBBY, OUTPUTS, PARAMS, ROLES, STATES
+from .kernel import STREAM, kernel, period_shadow
+from .screening import SHOCK_DRAWS, after_shock, point_stream
+from .stages import weights
 
 UNIFORM = {"dist": "uniform", "low": 0.0, "high": 1.0}
 
@@ -60,18 +64,73 @@ def trachtman_uniform(**extra):
     return params | extra
 
 
-_UNIFORM_CASE = "J, L, K ~ U(0,1), adherence forced"
+def p_of(c):
+    """``P(J + c L > K)`` for J, L, K independent uniform(0, 1) (the specification's p(c))."""
+    return 0.5 if c == 0 else 1 - (1 - (1 - c) ** 3) / (6 * c)
+
+
+def _answer(case, output, value, **params):
+    return KnownAnswer("compliance", case, output, value, trachtman_uniform(**params))
+
+
+_UNIFORM = "J, L, K ~ U(0,1), adherence forced"
+_LOGNORMAL = {f"{role}_{s}": value for s in STATES for role, value in (
+    ("direct", {"dist": "lognormal", "median": 1.0, "sigma": 0.5}),
+    ("oppose", {"dist": "lognormal", "median": 1.0, "sigma": 0.5}), ("recip", 0.0))}  # fmt: skip
+_PERIODS = {
+    "periods": 6,
+    "period_years": 2.0,
+    "horizon": 2.0,
+    "shock_rate": 0.1,
+    "vol": 0.0,
+    "reciprocity": "retaliation",
+}
+_PI = 1 - np.exp(-0.1 * 2.0)  # P(a revolution in a period)
 KNOWN_ANSWERS = (
     *(
-        KnownAnswer("compliance", _UNIFORM_CASE, f"p_{kind}_{s}", value, trachtman_uniform())
+        _answer(f"{_UNIFORM}, assurance, shadow 0", f"p_{kind}_{s}", value, reciprocity="assurance")
         for s in STATES
         for kind, value in (("unconditional", 1 / 2), ("conditional", 1 / 3), ("violator", 1 / 6))
     ),
-    KnownAnswer("compliance", "both states so: mutual compliance is an equilibrium", "p_mutual", 25 / 36,
-                trachtman_uniform()),
-    KnownAnswer("compliance", "both states so: mutual compliance is the unique equilibrium", "p_mutual", 7 / 12,
-                trachtman_uniform(select="noncooperative")),
+    _answer("both so: mutual compliance is an equilibrium", "p_mutual", 25 / 36, reciprocity="assurance"),
+    _answer("both so: mutual compliance is the unique equilibrium", "p_mutual", 7 / 12, reciprocity="assurance",
+            select="noncooperative"),
+    *(
+        _answer(f"{_UNIFORM}, retaliation, shadow 1 (omega 1/2)", f"p_{kind}_h", value, reciprocity="retaliation",
+                shadow=1.0)
+        for kind, value in (("unconditional", 1 / 2), ("conditional", p_of(0.5) - 1 / 2), ("violator", 1 - p_of(0.5)))
+    ),
+    _answer(f"{_UNIFORM}, retaliation, shadow 0: nobody conditional", "p_conditional_h", 0.0, reciprocity="retaliation"),
+    _answer(f"{_UNIFORM}, retaliation, shadow 0: one equilibrium", "p_multiple", 0.0, reciprocity="retaliation"),
+    _answer(f"{_UNIFORM}, screening (reciprocated), assurance", "p_insincere_h", 1 / 6, reciprocity="assurance",
+            inner_trials=64),
+    _answer(f"{_UNIFORM}, screening alone", "p_insincere_h", 1 / 2, screen="alone", inner_trials=64),
+    KnownAnswer("compliance", "J, K lognormal with equal medians, screening", "p_insincere_h", 1 / 2,
+                trachtman_uniform(**_LOGNORMAL, horizon=4.0, vol=0.25, inner_trials=64)),
+    *(
+        KnownAnswer("compliance", "J, K ~ U(0,1) alone, revolutions, 6 periods", "p_survive", (1 - _PI / 2) ** (2 * k),
+                    trachtman_uniform(recip_h=0.0, recip_f=0.0, pill1_h=0.0, pill1_f=0.0, **_PERIODS), {"period": k})
+        for k in (1, 3, 6)
+    ),
 )  # fmt: skip
+
+
+def plan(point):
+    """Per point: each state's screening probability after a revolution, ``q_shock``
+    (:mod:`.screening`; zero where screening is off or no revolution can happen)."""
+    q_shock = np.zeros(len(STATES))
+    if point["inner_trials"] == 0 or point["shock_rate"] == 0 or point["horizon"] == 0:
+        return (q_shock,)
+    theta = PARAMS.encode(point)
+    reciprocated = point["screen"] == "reciprocated" and not point["sequential"]
+    shadow = period_shadow(point["shadow"], 1, point["periods"], point["known_end"])
+    gov_weight, recip_weight = weights(theta[PARAMS.offset["reciprocity"]], shadow)
+    coefficients = np.array((1.0, recip_weight if reciprocated else 0.0, 1.0, gov_weight))
+    for state in range(len(STATES)):
+        q_shock[state] = after_shock(theta, LOBBY[state], point_stream(theta), SHOCK_DRAWS, point["shock_rate"],
+                                     point["horizon"], point["drift"], point["vol"], coefficients)  # fmt: skip
+    return (q_shock,)
+
 
 MODEL = Model(
     name="compliance",
@@ -80,8 +139,11 @@ MODEL = Model(
     params=PARAMS,
     outputs=OUTPUTS,
     kernel=kernel,
+    plan=plan,
+    events=EVENTS,
+    streams=len(STREAM),
     chunk_trials=1 << 21,
-    version="3",
+    version="4",
     known_answers=KNOWN_ANSWERS,
 )
 

@@ -1,11 +1,5 @@
-"""The compliance kernel, in stages over blocks of trials.
-
-Trials run in blocks of ``BLOCK``; each stage is a loop over the block that
-LLVM vectorises: a state's t1 draws (:func:`draw_t1`), its adherence
-(:func:`adheres`), growth to t2 (:func:`grow_to_t2`) and supports at t2
-(:func:`t2_supports`); then regime shocks (:func:`regime_shocks`) and the play
-of the t2 game, counted (:func:`count_block`).
-"""
+"""The compliance kernel: two states through the stages of :mod:`.stages`, the t2 game,
+screening (stage 5) and repeated compliance (stage 6), counted by name."""
 
 import math
 from collections import namedtuple
@@ -13,220 +7,241 @@ from collections import namedtuple
 import numba
 import numpy as np
 
-from ...distributions import FAMILY, draw, magnitude
-from ...fastmath import exp_affine_block, grow_block, grow_log_block
-from ...model import CounterLayout
+from ...model import CounterLayout, add_sample
 from ...params import flag
-from ...rng import normal, normals_into, uniform, uniforms_into
-from .declarations import IS_STRENGTH, LOBBY, OUTPUTS, ROLE, ROLES, SELECT, P
+from .declarations import EVENTS, LOBBY, OUTPUTS, ROLE, ROLES, SCREEN, SELECT, STATES, P
+from .screening import stay_probability
+from .stages import (
+    BLOCK,
+    T2,
+    T2_ROLES,
+    adheres,
+    draw_t1,
+    grow_for,
+    grow_to_t2,
+    log_flags,
+    regime_shocks,
+    supports,
+    weights,
+)
 
-BLOCK = 256  # trials whose draws are made, and exponentials taken, together
-C = CounterLayout(OUTPUTS).slots()
-T2_ROLES = ("direct", "oppose", "recip", "pill2", "gov2")  # the magnitudes that matter at t2
-T2 = namedtuple("T2", T2_ROLES)(*range(len(T2_ROLES)))  # their rows in a block's t2 array
-T2_SOURCE = tuple(getattr(ROLE, role) for role in T2_ROLES)  # the t1 role behind each t2 row
-LOGARITHMIC = (ROLE.pill2, ROLE.gov2)  # only their t2 value matters: lognormal ones stay logarithms until then
+C = CounterLayout(OUTPUTS, EVENTS).slots()
+_STATE_COUNTERS = (
+    "adhere", "comply", "unconditional", "conditional", "violator", "depth", "effective", "insincere", "q",
+    "q_sq", "comply_insincere", "comply_sincere", "agreement_insincere", "agreement_sincere", "first",
+)  # fmt: skip
+StateCounters = namedtuple("StateCounters", _STATE_COUNTERS)
+COUNT = tuple(  # [state].<counter>: the slots of one state's counters
+    StateCounters(*(getattr(C, f"{name[:-3]}_{state}_sq" if name == "q_sq" else f"{name}_{state}")
+                    for name in _STATE_COUNTERS))
+    for state in STATES
+)  # fmt: skip
+H, F = range(len(STATES))
+STREAM = namedtuple("Stream", ("main", "screening", "periods"))(0, 1, 2)  # the kernel's substreams
 
 
 @numba.njit
-def _draw_block(s, family, a, b, strength, as_log, out, z, bits, n):
-    """``out[:n]``: n draws of the magnitude ``(family, a, b)``; strengths floored at 0.
+def play(alone, stake, cooperative, sequential, comply, trials, n):
+    """Stage 3: who complies in the t2 game, ``comply[state, i]``, for ``trials[:n]``.
 
-    With ``as_log`` a lognormal magnitude is left as its logarithm (for a lobby that
-    only matters after it has grown, whose exponential is then taken once).
+    Simultaneous play: a state complies if unconditional, or if conditional and the
+    other complies; both conditional gives two equilibria and ``cooperative`` picks
+    mutual compliance. ``sequential``: f performs first, h then decides alone
+    (its recip lobby's stake gone), and f anticipates that.
     """
-    if family == FAMILY.constant:
-        out[:n] = a
-    elif family == FAMILY.uniform:  # bounds of strengths are validated >= 0
-        uniforms_into(s, out, n)
-        for i in range(n):
-            out[i] = a + (b - a) * out[i]
-    elif family == FAMILY.lognormal:  # a exp(b z) = exp(log a + b z) > 0
-        normals_into(s, z, n)
-        if as_log:
-            log_a = math.log(a)
-            for i in range(n):
-                out[i] = log_a + b * z[i]
+    for k in range(n):
+        i = trials[k]
+        alone_h, with_h = alone[H, i] > 0.0, alone[H, i] + stake[H, i] > 0.0
+        alone_f, with_f = alone[F, i] > 0.0, alone[F, i] + stake[F, i] > 0.0
+        if sequential:
+            comply[H, i] = alone_h
+            comply[F, i] = with_f if alone_h else alone_f
         else:
-            exp_affine_block(z, math.log(a), b, out, bits, n)
-    else:
-        normals_into(s, z, n)
-        for i in range(n):
-            out[i] = a + b * z[i]
-        if strength:
-            for i in range(n):
-                out[i] = max(out[i], 0.0)
+            coordinated = cooperative and with_h and with_f
+            comply[H, i] = alone_h or (alone_f and with_h) or coordinated
+            comply[F, i] = alone_f or (alone_h and with_f) or coordinated
 
 
 @numba.njit
-def draw_t1(s, theta, state, as_log, m, z, bits, n):
-    """Stage 1: ``m[role, :n]``, the t1 magnitudes of ``state`` (logarithms where ``as_log``)."""
-    for role in range(len(ROLES)):
-        family, a, b = magnitude(theta, LOBBY[state][role])
-        _draw_block(s, family, a, b, IS_STRENGTH[role], as_log[role], m[role], z, bits, n)
-
-
-@numba.njit
-def adheres(m, adhere, n):
-    """Stage 1: a state adheres iff ``J + L + P1 + G1 > K``."""
+def count_one_shot(t1, t2, adhere, agreed, alone, stake, comply, totals, n):
+    """Stage 3's counts: adherence, types of the t2 game (all trials), and, given agreement,
+    depth, compliance and compliance the rule caused (J2 <= K2)."""
+    agreements = deep = mutual = multiple = 0
     for i in range(n):
-        adhere[i] = m[ROLE.direct, i] + m[ROLE.recip, i] + m[ROLE.pill1, i] + m[ROLE.gov1, i] > m[ROLE.oppose, i]
+        conditional_h = alone[H, i] <= 0.0 < alone[H, i] + stake[H, i]
+        conditional_f = alone[F, i] <= 0.0 < alone[F, i] + stake[F, i]
+        multiple += conditional_h and conditional_f
+        agreements += agreed[i]
+        mutual += agreed[i] and comply[H, i] and comply[F, i]
+        deep += agreed[i] and (t1[H, ROLE.direct, i] <= t1[H, ROLE.oppose, i] or
+                               t1[F, ROLE.direct, i] <= t1[F, ROLE.oppose, i])  # fmt: skip
+    totals[C.adhere] += agreements
+    totals[C.depth] += deep
+    totals[C.mutual] += mutual
+    totals[C.multiple] += multiple
+    for state in range(len(STATES)):
+        at = COUNT[state]
+        for i in range(n):
+            together = alone[state, i] + stake[state, i]
+            totals[at.adhere] += adhere[state, i]
+            totals[at.unconditional] += alone[state, i] > 0.0
+            totals[at.conditional] += alone[state, i] <= 0.0 < together
+            totals[at.violator] += together <= 0.0
+            if agreed[i]:
+                totals[at.comply] += comply[state, i]
+                totals[at.depth] += t1[state, ROLE.direct, i] <= t1[state, ROLE.oppose, i]
+                totals[at.effective] += comply[state, i] and t2[state, T2.direct, i] <= t2[state, T2.oppose, i]
 
 
 @numba.njit
-def grow_to_t2(s, m, adhere, as_log, horizon, base, locked, spread, t2, z, bits, n):
-    """Stage 2: ``t2[row, :n]``, the t2 magnitudes after ``horizon`` years of geometric
-    Brownian motion, with log growth ``locked`` for the t1 winners and ``base`` for the
-    losers (where the state adhered, the oppose lobby lost and the others won)."""
-    for row in range(len(T2_ROLES)):
-        role = T2_SOURCE[row]
-        logarithm = as_log[role]
-        if horizon == 0.0 and logarithm:
-            exp_affine_block(m[role], 0.0, 1.0, t2[row], bits, n)
-        elif horizon == 0.0:
-            t2[row, :n] = m[role, :n]
-        else:
-            normals_into(s, z, n)
-            won, lost = (base, locked) if role == ROLE.oppose else (locked, base)
-            if logarithm:
-                grow_log_block(m[role], z, adhere, won, lost, spread, t2[row], bits, n)
+def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reciprocated, q, x, z, n):
+    """Stage 5: ``q[i]`` for the trials where the state adhered (:mod:`.screening`)."""
+    horizon, drift, vol, lockin = theta[P.horizon], theta[P.drift], theta[P.vol], theta[P.lockin]
+    inner = int(theta[P.inner_trials])
+    stays = math.exp(-theta[P.shock_rate] * horizon)
+    coefficients = np.array((1.0, recip_weight if reciprocated else 0.0, 1.0, gov_weight))
+    values, rates = np.empty(4), np.empty(4)
+    for i in range(n):
+        if not adhere[i]:
+            continue
+        values[0], values[1] = t1[ROLE.direct, i], t1[ROLE.recip, i]
+        values[2] = math.exp(t1[ROLE.pill2, i]) if as_log[ROLE.pill2] else t1[ROLE.pill2, i]
+        values[3] = math.exp(t1[ROLE.gov2, i]) if as_log[ROLE.gov2] else t1[ROLE.gov2, i]
+        for r in range(len(values)):  # given the agreement, J, L and positive pill and gov won at t1
+            rates[r] = drift + (lockin if values[r] > 0.0 or r < 2 else 0.0)
+        oppose = t1[ROLE.oppose, i]
+        log_k = math.log(oppose) if oppose > 0.0 else -np.inf
+        stay = stay_probability(s, values, rates, coefficients, log_k, drift, horizon, vol, x, z, inner)
+        q[i] = stays * stay + (1.0 - stays) * q_shock
+
+
+@numba.njit
+def count_screening(state, q, adhere, agreed, comply, cut, totals, n):
+    """Stage 5's counts for ``state``: insincere adherence, q, and compliance given either."""
+    at = COUNT[state]
+    for i in range(n):
+        if not adhere[i]:
+            continue
+        insincere = q[i] < cut
+        totals[at.insincere] += insincere
+        add_sample(totals, at.q, at.q_sq, q[i])
+        if agreed[i]:
+            if insincere:
+                totals[at.agreement_insincere] += 1.0
+                totals[at.comply_insincere] += comply[i]
             else:
-                grow_block(m[role], z, adhere, won, lost, spread, t2[row], bits, n)
+                totals[at.agreement_sincere] += 1.0
+                totals[at.comply_sincere] += comply[i]
 
 
 @numba.njit(inline="always")
-def _alone(direct, oppose, pill, gov, weight):
-    """``S(0)``: the support for complying when the other state violates."""
-    return direct + pill + weight * gov - oppose
+def period_shadow(shadow, period, periods, known_end):
+    """The shadow of the future in ``period`` (1-based): with a known end, only the periods
+    left count, ``shadow (1 - delta^(periods - period))``, ``delta = shadow / (1 + shadow)``."""
+    if not known_end:
+        return shadow
+    return shadow * (1.0 - (shadow / (1.0 + shadow)) ** (periods - period))
 
 
 @numba.njit
-def t2_supports(t2, weight, alone, together, n):
-    """Stage 3: ``alone = S(0)`` and ``together = S(1)`` of one state at t2."""
-    for i in range(n):
-        alone[i] = _alone(t2[T2.direct, i], t2[T2.oppose, i], t2[T2.pill2, i], t2[T2.gov2, i], weight)
-        together[i] = alone[i] + weight * t2[T2.recip, i]
-
-
-@numba.njit
-def _grow(s, m, rate, vol, years):
-    """A magnitude after ``years`` of geometric Brownian motion."""
-    if years == 0.0:
-        return m
-    return m * math.exp((rate - 0.5 * vol * vol) * years + vol * math.sqrt(years) * normal(s))
-
-
-@numba.njit
-def _shocked_support(s, theta, state, weight, drift, vol, years):
-    """``(S(0), S(1))`` at t2 after a regime shock ``years`` before t2: every magnitude
-    redrawn from its t1 distribution and grown since, without lock-in."""
-    m = np.empty(len(ROLES))
-    for role in range(len(ROLES)):
-        family, a, b = magnitude(theta, LOBBY[state][role])
-        m[role] = draw(s, family, a, b)
-        if IS_STRENGTH[role]:
-            m[role] = max(m[role], 0.0)
-    grown = np.empty(len(T2_ROLES))
-    for row in range(len(T2_ROLES)):
-        grown[row] = _grow(s, m[T2_SOURCE[row]], drift, vol, years)
-    alone = _alone(grown[T2.direct], grown[T2.oppose], grown[T2.pill2], grown[T2.gov2], weight)
-    return alone, alone + weight * grown[T2.recip]
-
-
-@numba.njit
-def regime_shocks(s, theta, rate, horizon, weight, drift, vol, alone, together, n):
-    """Stage 2, shocks: a revolution ``years`` before t2 (the time back to a Poisson
-    process's last event) replaces a state's supports by freshly drawn ones."""
-    for i in range(n):
-        for state in range(2):
-            years = -math.log1p(-uniform(s)) / rate
-            if years < horizon:
-                alone[state, i], together[state, i] = _shocked_support(s, theta, state, weight, drift, vol, years)
-
-
-@numba.njit
-def count_block(t1, adhere, alone, together, cooperative, sequential, totals, n):
-    """Stage 3: play the t2 game on each trial of the block and add its counts to ``totals``.
-
-    Strengths are floored at zero, so ``S(1) >= S(0)``: a state is unconditional iff
-    ``S(0) > 0`` and a violator iff ``S(1) <= 0``. Counts stay in registers over the block.
-    """
-    adhere_h = adhere_f = agreements = deep = comply_h = comply_f = mutual = 0
-    unconditional_h = conditional_h = violator_h = unconditional_f = conditional_f = violator_f = multiple = 0
-    for i in range(n):
-        alone_h, with_h = alone[0, i] > 0.0, together[0, i] > 0.0
-        alone_f, with_f = alone[1, i] > 0.0, together[1, i] > 0.0
-        both_conditional = with_h and with_f and not alone_h and not alone_f
-        if sequential:
-            h_complies = alone_h
-            f_complies = (alone_h and with_f) or (not alone_h and alone_f)
-        else:
-            coordinated = cooperative and both_conditional
-            h_complies = alone_h or (alone_f and with_h) or coordinated
-            f_complies = alone_f or (alone_h and with_f) or coordinated
-        agreed = adhere[0, i] and adhere[1, i]
-        depth = t1[0, ROLE.direct, i] <= t1[0, ROLE.oppose, i] or t1[1, ROLE.direct, i] <= t1[1, ROLE.oppose, i]
-        adhere_h += adhere[0, i]
-        adhere_f += adhere[1, i]
-        agreements += agreed
-        deep += agreed and depth
-        comply_h += agreed and h_complies
-        comply_f += agreed and f_complies
-        mutual += agreed and h_complies and f_complies
-        unconditional_h += alone_h
-        conditional_h += with_h and not alone_h
-        violator_h += not with_h
-        unconditional_f += alone_f
-        conditional_f += with_f and not alone_f
-        violator_f += not with_f
-        multiple += both_conditional
-    totals[C.adhere_h] += adhere_h
-    totals[C.adhere_f] += adhere_f
-    totals[C.adhere] += agreements
-    totals[C.depth] += deep
-    totals[C.comply_h] += comply_h
-    totals[C.comply_f] += comply_f
-    totals[C.mutual] += mutual
-    totals[C.unconditional_h] += unconditional_h
-    totals[C.conditional_h] += conditional_h
-    totals[C.violator_h] += violator_h
-    totals[C.unconditional_f] += unconditional_f
-    totals[C.conditional_f] += conditional_f
-    totals[C.violator_f] += violator_f
-    totals[C.multiple] += multiple
+def count_period(period, comply, kept, trials, m, totals):
+    """Stage 6's counts for one period (0-based) over the agreements still held, ``trials[:m]``;
+    returns how many still hold, compacted to the front of ``trials``."""
+    held = 0
+    totals[C.at_risk + period] += m
+    for k in range(m):
+        i = trials[k]
+        h, f = comply[H, i], comply[F, i]
+        if h and f:
+            kept[i] += 1
+            trials[held] = i
+            held += 1
+            continue
+        totals[C.ended] += 1.0
+        totals[C.first_h] += f  # h alone violated
+        totals[C.first_f] += h
+        totals[C.first_both] += not (h or f)
+    totals[C.survive + period] += held
+    totals[C.end + period] += m - held
+    return held
 
 
 @numba.njit(nogil=True, cache=True)
-def kernel(theta, trials, states, totals):
-    """Add the counts of ``trials`` compliance trials at ``theta`` into ``totals``."""
-    s = states[0]
+def kernel(theta, q_shock, trials, states, totals):
+    """Add the counts of ``trials`` compliance trials at ``theta`` into ``totals``.
+
+    ``q_shock[state]`` is the screening probability after a revolution (the plan).
+    Screening (stage 5) and the periods after the first (stage 6) draw from their
+    own substreams, so the one-shot outputs do not depend on ``inner_trials``,
+    ``periods`` or ``period_years``."""
+    s, s_screen, s_period = states[STREAM.main], states[STREAM.screening], states[STREAM.periods]
     horizon, drift, vol, rate = theta[P.horizon], theta[P.drift], theta[P.vol], theta[P.shock_rate]
-    weight = 1.0 + theta[P.shadow]
+    lockin, shadow, reciprocity = theta[P.lockin], theta[P.shadow], theta[P.reciprocity]
     cooperative = theta[P.select] == SELECT.cooperative
     sequential = flag(theta, P.sequential)
-    base = (drift - 0.5 * vol * vol) * horizon  # log growth of a magnitude over the horizon
-    locked = base + theta[P.lockin] * horizon  # ... of a lobby that won at t1
-    spread = vol * math.sqrt(horizon)
-    t1 = np.empty((2, len(ROLES), BLOCK))
-    t2 = np.empty((len(T2_ROLES), BLOCK))
-    adhere = np.empty((2, BLOCK), dtype=np.bool_)
-    alone = np.empty((2, BLOCK))  # S(0) at t2
-    together = np.empty((2, BLOCK))  # S(1) at t2
-    z = np.empty(BLOCK)
-    bits = np.empty(BLOCK, dtype=np.int64)
-    as_log = np.zeros((2, len(ROLES)), dtype=np.bool_)
-    for state in range(2):
-        for role in LOGARITHMIC:
-            as_log[state, role] = theta[LOBBY[state][role]] == FAMILY.lognormal
+    periods, years = int(theta[P.periods]), theta[P.period_years]
+    known_end = flag(theta, P.known_end)
+    screening = theta[P.inner_trials] > 0.0
+    reciprocated = theta[P.screen] == SCREEN.reciprocated and not sequential
+    t1 = np.empty((len(STATES), len(ROLES), BLOCK))
+    t2 = np.empty((len(STATES), len(T2_ROLES), BLOCK))
+    adhere = np.empty((len(STATES), BLOCK), dtype=np.bool_)
+    agreed, won = np.empty(BLOCK, dtype=np.bool_), np.empty(BLOCK, dtype=np.bool_)
+    locked = np.empty((len(STATES), BLOCK), dtype=np.bool_)
+    alone, stake = np.empty((len(STATES), BLOCK)), np.empty((len(STATES), BLOCK))
+    comply = np.empty((len(STATES), BLOCK), dtype=np.bool_)
+    q = np.empty(BLOCK)
+    kept = np.empty(BLOCK, dtype=np.int64)
+    everyone, held = np.arange(BLOCK), np.empty(BLOCK, dtype=np.int64)
+    z, bits = np.empty(BLOCK), np.empty(BLOCK, dtype=np.int64)
+    inner = max(int(theta[P.inner_trials]), 1)
+    x, zz = np.empty(inner), np.empty(inner)
+    as_log = np.empty((len(STATES), len(ROLES)), dtype=np.bool_)
+    for state in range(len(STATES)):
+        as_log[state] = log_flags(theta, LOBBY[state])
+    gov_weight, recip_weight = weights(reciprocity, period_shadow(shadow, 1, periods, known_end))
     done = 0
     while done < trials:
         n = min(BLOCK, trials - done)
-        for state in range(2):
-            draw_t1(s, theta, state, as_log[state], t1[state], z, bits, n)
+        for state in range(len(STATES)):
+            draw_t1(s, theta, LOBBY[state], as_log[state], t1[state], z, bits, n)
             adheres(t1[state], adhere[state], n)
-            grow_to_t2(s, t1[state], adhere[state], as_log[state], horizon, base, locked, spread, t2, z, bits, n)
-            t2_supports(t2, weight, alone[state], together[state], n)
-        if rate > 0.0:
-            regime_shocks(s, theta, rate, horizon, weight, drift, vol, alone, together, n)
-        count_block(t1, adhere, alone, together, cooperative, sequential, totals, n)
+        for i in range(n):
+            agreed[i] = adhere[H, i] and adhere[F, i]
+        locked[:, :n] = True
+        for state in range(len(STATES)):
+            grow_to_t2(s, t1[state], agreed, as_log[state], horizon, drift, vol, lockin, t2[state], won, z, bits, n)
+            if rate > 0.0:
+                regime_shocks(s, theta, LOBBY[state], rate, horizon, drift, vol, t2[state], locked[state], everyone, n)
+            supports(t2[state], gov_weight, recip_weight, alone[state], stake[state], everyone, n)
+        play(alone, stake, cooperative, sequential, comply, everyone, n)
+        count_one_shot(t1, t2, adhere, agreed, alone, stake, comply, totals, n)
+        if screening:
+            for state in range(len(STATES)):
+                screen(s_screen, theta, t1[state], adhere[state], as_log[state], q_shock[state], gov_weight, recip_weight,
+                       reciprocated, q, x, zz, n)  # fmt: skip
+                count_screening(state, q, adhere[state], agreed, comply[state], theta[P.insincere_below], totals, n)
+        # stage 6: the agreements in force play on, period after period
+        m = 0
+        for i in range(n):
+            kept[i] = 0
+            if agreed[i]:
+                held[m] = i
+                m += 1
+        m = count_period(0, comply, kept, held, m, totals)
+        for period in range(1, periods):
+            if m == 0:
+                break
+            gov_k, recip_k = weights(reciprocity, period_shadow(shadow, period + 1, periods, known_end))
+            for state in range(len(STATES)):
+                grow_for(s_period, years, drift, vol, lockin, t2[state], locked[state], held, z, m)
+                if rate > 0.0:
+                    regime_shocks(s_period, theta, LOBBY[state], rate, years, drift, vol, t2[state], locked[state],
+                                  held, m)  # fmt: skip
+                supports(t2[state], gov_k, recip_k, alone[state], stake[state], held, m)
+            play(alone, stake, cooperative, sequential, comply, held, m)
+            m = count_period(period, comply, kept, held, m, totals)
+        for i in range(n):
+            if agreed[i]:
+                add_sample(totals, C.kept, C.kept_sq, kept[i])
         done += n
