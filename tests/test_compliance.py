@@ -236,3 +236,22 @@ def test_effective_compliance_is_compliance_the_rule_caused():
     ds = mc.simulate("compliance", known_answer_params(reciprocity="assurance"), trials=TRIALS, seed=44)
     assert_within(ds, "p_effective_h", 1 / 3 * 5 / 6)
     assert_within(ds, "p_depth_h", 1 / 2)
+
+
+def test_nested_screening_bias_shrinks_as_one_over_inner_trials():
+    # J, K lognormal with equal medians and sigma 0.5, vol 0.25 over 4 years: q = Phi(W), W ~ N(0, 1),
+    # so q is uniform and P(q < 0.3) = 0.3 exactly. The estimate of q is unbiased (mean_q = 1/2 at
+    # any inner_trials), but p_insincere = P(q_hat < 0.3) is biased by about 0.08 / inner_trials.
+    from mc_twolevel.models.compliance import trachtman_uniform
+
+    lognormal = {"dist": "lognormal", "median": 1.0, "sigma": 0.5}
+    params = trachtman_uniform(
+        **{f"{r}_{s}": v for s in "hf" for r, v in (("direct", lognormal), ("oppose", lognormal), ("recip", 0.0))},
+        horizon=4.0, vol=0.25, insincere_below=0.3,
+    )  # fmt: skip
+    coarse = mc.simulate("compliance", params | {"inner_trials": 4}, trials=400_000, seed=45)
+    fine = mc.simulate("compliance", params | {"inner_trials": 16}, trials=400_000, seed=46)
+    assert_within(coarse, "mean_q_h", 0.5)
+    bias_coarse, bias_fine = float(coarse.p_insincere_h) - 0.3, float(fine.p_insincere_h) - 0.3
+    assert bias_coarse > 10 * float(coarse.p_insincere_h_se)  # the bias is real at 4 inner draws
+    assert 2.5 < bias_coarse / bias_fine < 6.5  # and 4 times the inner draws cut it about 4 times

@@ -22,6 +22,7 @@ PINS = Path(__file__).with_name("golden_counters.json")
 SEED = 20261122
 CASES = {
     "compliance": [
+        ({"inner_trials": 50, "periods": 4, "shock_rate": 0.1, "vol": 0.4, "lockin": 0.2}, 2_000),
         ({"horizon": 5.0, "lockin": 0.1, "shock_rate": 0.05, "gov2_h": {"dist": "normal", "mean": 0.1, "sd": 0.3},
           "pill2_f": {"dist": "lognormal", "median": 0.3, "sigma": 0.5}}, 20_000),
         ({"horizon": 0.0, "select": "noncooperative", "sequential": True,
@@ -34,6 +35,7 @@ CASES = {
         ({"protocol": "rubinstein", "info": "complete", "side_b": 0.1}, 5_000),
     ],
     "doughnut": [({}, 40), ({"rounds": 1, "credit": 2, "aspiration": 0.45}, 40)],
+    "multilateral": [({"n_states": 7, "gamma": 0.5, "vol": 0.4, "shock_rate": 0.1}, 5_000)],
 }  # fmt: skip
 
 
