@@ -81,6 +81,7 @@ def _panel(dataset, name, ax):
             )
         if hue:
             ax.legend(fontsize=7)
+    return hue
 
 
 def plot_dataset(dataset, path, names=None):
@@ -106,8 +107,10 @@ def plot_dataset(dataset, path, names=None):
         rows = -(-len(names) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols + 1.5, 2.8 * rows + 0.4), squeeze=False,
                                  layout="constrained")  # fmt: skip
-        for ax, name in zip(axes.flat, names):
-            _panel(dataset, name, ax)
+        hues = [_panel(dataset, name, ax) for ax, name in zip(axes.flat, names)]
+        for ax, hue in zip(axes.flat[1:], hues[1:]):
+            if hue is not None and hue != hues[0] and ax.get_legend() is None:
+                ax.legend(fontsize=7)  # lines that the shared legend (the first panel's) does not name
         for ax in axes.flat[len(names) :]:
             ax.remove()
         _legend(fig, axes.flat[0])  # the scalar panels' shared legend

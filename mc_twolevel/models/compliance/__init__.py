@@ -12,36 +12,68 @@ One trial:
    agreement exists iff both adhere. The rule has *depth* in h iff ``J <= K``.
 2. **t1 -> t2.** Over ``horizon`` years each magnitude follows geometric
    Brownian motion, ``m2 = m1 exp((drift - vol^2/2) T + vol sqrt(T) Z)``.
-   With ``lockin`` the lobbies that won at t1 (direct, recip, pill and gov
-   where the state adhered; oppose where it did not) drift by ``lockin`` more
-   a year. Regime shocks arrive at rate ``shock_rate`` a year in each state;
-   if one arrives, all of that state's magnitudes are redrawn from their t1
-   distributions at the last shock, and evolve (without lock-in, whose
-   coalition is gone) over the time left: the time back from t2 to the last
-   shock of a Poisson process is exponential, cut at ``horizon``.
-3. **t2, compliance.** h's support for complying when f plays ``s_f``::
+   With ``lockin`` the lobbies that won at t1 drift by ``lockin`` more a
+   year. Winners are keyed to the agreement: where it exists, the forces for
+   compliance (direct, recip, and pill and gov where positive) won and oppose
+   and a negative pill or gov lost, so lock-in never strengthens an
+   anti-international-law force; where none exists, the forces against won.
+   Regime shocks arrive at rate ``shock_rate`` in each state; the time back
+   from t2 to the last one is exponential, and if it falls within the horizon
+   all of that state's magnitudes are redrawn from their t1 distributions then
+   and grow since without lock-in (the coalition is gone).
+3. **t2, compliance.** With ``A_h = J2 + Ph2 + Gh2 - K2``, h complies iff
+   ``S_h(s_f) > 0`` (``s_f`` = 1 if f complies). ``reciprocity``:
 
-       S_h(s_f) = J2 + (1 + shadow) L2 s_f + Ph2 + (1 + shadow) Gh2 - K2
+   - ``retaliation`` (default): ``S_h(s_f) = A_h + omega L2 s_f``, ``omega =
+     shadow / (1 + shadow)``. The reciprocity lobby gains from f's compliance
+     whatever h does this period, so in one shot it does not move h (a
+     prisoner's dilemma); what moves h is that violating ends f's compliance
+     from the next period on (grim trigger): complying is worth ``(A + L)(1 +
+     shadow)``, violating ``L``.
+   - ``assurance``: ``S_h(s_f) = J2 + (1 + shadow) L2 s_f + Ph2 + (1 + shadow)
+     Gh2 - K2``, the earlier reading, for comparison.
 
-   h is *unconditional* if ``S_h(0) > 0``, *conditional* if
-   ``S_h(0) <= 0 < S_h(1)``, a *violator* otherwise. Play is the pure Nash
-   equilibrium; when both are conditional there are two and ``select`` picks
-   ``cooperative`` (both comply) or ``noncooperative`` (both violate).
+   h is *unconditional* if ``S_h(0) > 0``, *conditional* if ``S_h(0) <= 0 <
+   S_h(1)``, a *violator* otherwise. Play is the pure Nash equilibrium; when
+   both are conditional there are two and ``select`` picks ``cooperative``
+   (both comply) or ``noncooperative`` (both violate). ``p_effective_h``: h
+   complies although ``J2 <= K2`` (compliance the rule caused).
 4. **sequential**: f performs first; h then decides with L's stake gone
    (asset specificity), so h complies iff ``S_h(0) > 0``; f, anticipating
    that, complies iff ``S_f(s_h) > 0``. The type outputs still describe the
    simultaneous game.
+5. **Screening** (``inner_trials > 0``; :mod:`.screening`): for each state that
+   adhered, ``q``, the probability it complies at t2 given its t1 magnitudes
+   (assuming the other complies, or alone), by an inner simulation of stage 2
+   with the shock split off exactly and the oppose lobby integrated out;
+   adherence is insincere when ``q < insincere_below``.
+6. **Repeated compliance** (``periods``): period k falls at ``horizon + (k - 1)
+   period_years``; each period the magnitudes move on by ``period_years`` of
+   the same dynamics (lock-in while the agreement holds, until a revolution),
+   the t2 game is played, and the first period without mutual compliance ends
+   the agreement. With ``known_end`` the shadow in period k is ``shadow (1 -
+   delta^(periods - k))``, ``delta = shadow / (1 + shadow)``: the last period is
+   one-shot (so with ``periods = 1`` and ``known_end`` the shadow is 0).
+
+Stages 5 and 6 draw from their own substreams of each chunk's stream
+(:func:`~mc_twolevel.rng.stream_state`), so the one-shot outputs of a run are
+the same bits whatever ``inner_trials``, ``periods`` or ``period_years``.
+Many states: the ``multilateral`` model, built from these stages.
 
 Modelling choices where the paper is silent: direct, oppose and recip are
 strengths and cannot be negative (a ``normal`` draw is floored at 0; a
 constant or uniform bound below 0 is refused); pill and gov may be negative
 (an anti-international-law lobby or government netted against them). A
 magnitude keeps its sign under geometric Brownian motion. ``p_depth`` is the
-share of agreements with depth in at least one state.
+share of agreements with depth in at least one state. Screening conditions on
+the agreement (the counterparty's question: "will they comply once they have
+signed?"). In repeated play a revolution ends that state's lock-in for the
+rest of the agreement.
 
-The package: :mod:`.declarations` (lobbies, parameters, outputs), :mod:`.kernel`
-(the stages), and here the model with its known answers. Not yet built:
-insincere adherence, repeated compliance and many states.
+The package: :mod:`.declarations` (lobbies, parameters, outputs), :mod:`.stages`
+(t1 to t2, shared with ``multilateral``), :mod:`.screening` (stage 5),
+:mod:`.kernel` (the game, stages 5 and 6, counts), and here the model with its
+plan and known answers.
 """
 
 import numpy as np
