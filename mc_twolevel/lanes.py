@@ -108,11 +108,11 @@ def _lanes_of(record_type):
 
 
 @intrinsic
-def _rounds_into(typingctx, state, out, start, rounds):
+def _rounds_into(typingctx, state, out, rounds):
     """Run ``rounds`` xoshiro256** rounds of the lane state record ``state``, storing
     round ``r``'s L 64-bit words (word j from lane j) as raw bits at
-    ``out[start + r L : start + (r + 1) L]`` (a contiguous float64 array, whose
-    elements then hold raw bits, or a uint64 array; no bounds check).
+    ``out[r L : (r + 1) L]`` (a contiguous float64 array, whose elements then
+    hold raw bits, or a uint64 array; no bounds check).
 
     Written as LLVM vector IR: one ``<L x i64>`` per state word, held in
     registers for the whole call, and stored back at the end."""
@@ -123,7 +123,7 @@ def _rounds_into(typingctx, state, out, start, rounds):
     offset = state.offset("s")
 
     def codegen(context, builder, signature, args):
-        state_ptr, out_value, start_value, rounds_value = args
+        state_ptr, out_value, rounds_value = args
         i64 = ir.IntType(64)
         vector = ir.VectorType(i64, lanes)
         splat = lambda v: ir.Constant(vector, [v] * lanes)  # noqa: E731
@@ -155,14 +155,14 @@ def _rounds_into(typingctx, state, out, start, rounds):
             s3 = rotl(s3, 45)
             for cell, value in zip(cells, (s0, s1, s2, s3)):
                 builder.store(value, cell)
-            position = builder.add(start_value, builder.mul(loop.index, ir.Constant(i64, lanes)))
+            position = builder.mul(loop.index, ir.Constant(i64, lanes))
             target = builder.bitcast(builder.gep(data, [position]), vector.as_pointer())
             builder.store(result, target, align=8)
         for w, cell in enumerate(cells):
             builder.store(builder.load(cell), word_ptr(w), align=8)
         return context.get_dummy_value()
 
-    return types.none(state, out, types.intp, types.intp), codegen
+    return types.none(state, out, types.intp), codegen
 
 
 @intrinsic
@@ -281,7 +281,7 @@ def _whole_rounds(s, out, n):
     if n < 0 or n > out.shape[0]:
         raise ValueError("n must be between 0 and the length of out")
     whole = n // _lanes(s) * _lanes(s)
-    _rounds_into(s, out, 0, whole // _lanes(s))
+    _rounds_into(s, out, whole // _lanes(s))
     return whole
 
 
@@ -293,7 +293,7 @@ def uniforms_into(s, out, n):
     _to_uniforms(out, whole)
     if whole < n:  # a ragged last round, through a scratch round
         last = np.empty(_lanes(s))
-        _rounds_into(s, last, 0, 1)
+        _rounds_into(s, last, 1)
         _to_uniforms(last, last.size)
         out[whole:n] = last[: n - whole]
 
@@ -306,7 +306,7 @@ def normals_into(s, out, n):
     _to_normals(out, whole)
     if whole < n:
         last = np.empty(_lanes(s))
-        _rounds_into(s, last, 0, 1)
+        _rounds_into(s, last, 1)
         _to_normals(last, last.size)
         out[whole:n] = last[: n - whole]
 
@@ -318,7 +318,7 @@ def raw_into(s, out, n):
     whole = _whole_rounds(s, out, n)
     if whole < n:
         last = np.empty(_lanes(s), dtype=np.uint64)
-        _rounds_into(s, last, 0, 1)
+        _rounds_into(s, last, 1)
         out[whole:n] = last[: n - whole]
 
 
