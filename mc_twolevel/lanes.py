@@ -48,8 +48,10 @@ Normals (Box-Muller, exact in distribution)
     uniform). ``ln``, ``sin`` and ``cos`` are computed here without branches or
     tables (fdlibm's polynomials, exponent bits; see :func:`minus_two_log`), so
     the loop vectorises; each is within 2 units in the last place (tested).
-    Multiply-adds may be fused (FMA): the numbers are the same bits on every
-    machine with FMA (x86-64 since Haswell and Zen), vectorised or not.
+    Multiply-adds are fused where LLVM sees fit (FMA contraction, about 10%
+    faster): on one machine the vectorised loop and its scalar remainder give
+    the same bits (tested), but bit-identity across CPUs or numba versions is
+    not promised, only the distribution and the accuracy above.
 
 Vectorisation
     numba runs LLVM without the SLP vectoriser and fully unrolls short
