@@ -54,12 +54,17 @@ def precision_round(number, items, counters, model, n_points, scope, target, chu
     if number == 0:
         return np.array([(0, p, 0, chunk_trials) for p in range(n_points)], dtype=np.int64)
     totals, trials = point_totals(items, counters, n_points)
-    widths = half_widths(model, estimate(model, totals, trials, scope))
+    widths = half_widths(model, estimate(model, totals, trials, scope), scope)
     rows = []
     for point in np.flatnonzero((widths > target) & (trials < max_trials)):
-        wanted = trials[point] * ((widths[point] / target) ** 2 - 1) * 1.1
-        chunks = max(1, math.ceil(wanted / chunk_trials))
-        chunks = min(chunks, (max_trials - trials[point]) // chunk_trials) or 1
+        room = (max_trials - trials[point]) // chunk_trials  # max_trials is a hard cap
+        if room == 0:
+            continue
+        if np.isinf(widths[point]):  # an output still undefined: double the trials and look again
+            wanted = trials[point]
+        else:
+            wanted = trials[point] * ((widths[point] / target) ** 2 - 1) * 1.1
+        chunks = min(room, max(1, math.ceil(wanted / chunk_trials)))
         first = int(items[items[:, POINT] == point, CHUNK].max()) + 1
         rows += [(number, point, first + c, chunk_trials) for c in range(chunks)]
     return np.array(rows, dtype=np.int64).reshape(-1, 4)

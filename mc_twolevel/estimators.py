@@ -13,6 +13,7 @@ import numpy as np
 from .model import Mean
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
+MIN_COUNT = 30  # conditioning trials an interval needs before a precision target can count as met
 
 
 def wilson(successes, n, z=Z95):
@@ -94,11 +95,23 @@ def estimate(model, totals, trials, scope=None):
     }
 
 
-def half_widths(model, estimates):
-    """The largest 95% half-width over outputs with data, per point (NaN-free)."""
+def half_widths(model, estimates, scope):
+    """The largest 95% half-width over the outputs, per point.
+
+    An output that rests on fewer than ``MIN_COUNT`` conditioning trials where it
+    applies counts as infinitely wide: its interval is not yet to be trusted, so
+    more trials are needed. Outputs that do not apply at a point, and entries of
+    a vector output beyond its extent, do not count.
+    """
     widths = []
     for spec in model.outputs:
-        _, _, lo, hi, _ = estimates[spec.name]
-        width = np.where(np.isnan(hi - lo), 0.0, (hi - lo) / 2)
-        widths.append(width.max(axis=-1) if spec.dim is not None else width)
+        _, _, lo, hi, n = estimates[spec.name]
+        width = np.where(np.isnan(hi - lo) | (n < MIN_COUNT), np.inf, (hi - lo) / 2)
+        if spec.name in scope.applies:
+            outside = ~scope.applies[spec.name]
+            width = np.where(outside[..., None] if spec.dim is not None else outside, 0.0, width)
+        if spec.dim is not None:
+            width = np.where(np.arange(len(spec.dim)) >= scope.extents[spec.dim.name][..., None], 0.0, width)
+            width = width.max(axis=-1)
+        widths.append(width)
     return np.max(np.stack(widths), axis=0)

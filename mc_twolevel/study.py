@@ -116,6 +116,11 @@ class Study:
         self.seed = _whole("seed", self.seed, 0)
         self.chunk_trials = _whole("chunk_trials", self.chunk_trials or self.spec.chunk_trials, 1)
         self.max_trials = _whole("max_trials", self.max_trials, 1)
+        if self.precision is not None and self.max_trials < self.chunk_trials:
+            raise InputError(
+                f"max_trials = {self.max_trials:,} is below chunk_trials = {self.chunk_trials:,}: a precision study "
+                "runs whole chunks; raise max_trials or lower chunk_trials"
+            )
         if not isinstance(self.params, dict) or not isinstance(self.sweep, dict):
             raise InputError("[params] and [sweep] must be tables")
         self.sweep = {key: _sweep_values(key, spec) for key, spec in self.sweep.items()}

@@ -183,3 +183,25 @@ def test_whole_model_matches_numpy_under_incomplete_information(constituency):
         k, n = reference[name]
         z = two_sample_z(float(ds[name]) * 200_000, 200_000, k, n)
         assert z < 5, f"{name}: kernel {float(ds[name]):.4f}, numpy {k / n:.4f}"
+
+
+def test_empty_win_sets_do_not_overlap():
+    # a's win-set [-0.5, 1] in x, b's empty (it needs more than everything): nothing can be ratified
+    ds = run({"mu_a": -0.5, "shock_a": 0.0, "mu_b": 1.2, "shock_b": 0.0, "info": "complete"}, trials=1000)
+    assert float(ds.p_overlap) == 0.0 == float(ds.p_ratified)
+
+
+def test_precision_does_not_stop_on_an_output_resting_on_too_few_trials():
+    # a deal is ratified in under 0.1% of trials: mean_share_a rests on fewer than 30 trials for
+    # longer than max_trials allows, so the run must go on to max_trials, and not beyond (before, 7 of
+    # 8 seeds stopped with mean_share_a on 0-2 trials)
+    params = {"shock_dist": "normal", "mu_a": 0.3, "shock_a": 0.2, "mu_b": 1.5, "shock_b": 0.2, "info": "complete",
+              "proposer": "b"}  # fmt: skip
+    for seed in range(3):
+        ds = mc.simulate("ratification", params, precision=0.01, chunk_trials=500, max_trials=20_000, seed=seed)
+        assert int(ds.trials) == 20_000 and int(ds.mean_share_a_n) < 30
+
+
+def test_max_trials_below_a_chunk_is_refused():
+    with pytest.raises(mc.InputError, match="max_trials"):
+        mc.Study("ratification", precision=0.01, chunk_trials=500, max_trials=100)

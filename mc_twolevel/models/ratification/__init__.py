@@ -18,7 +18,10 @@ fails). So a ratifies iff ``x >= R_a - side_a``, where the pivotal threshold
 participants. Reverberation: foreign pressure shifts every reservation by
 ``-reverb_a``, or by ``+reverb_a`` with probability ``backlash_a``; the
 shifted threshold ``R'_a`` decides ratification, and the win-set
-``[R'_a - side_a, 1]`` (size clipped to [0, 1]) is reported with it.
+``[R'_a - side_a, 1]`` (size clipped to [0, 1]) is reported with it. The
+realised win-sets overlap (``p_overlap``) when both are non-empty within
+[0, 1] and intersect; under complete information without vetoes that is
+exactly when a deal is ratified.
 
 **Level I.** Negotiators' beliefs about each threshold:
 
@@ -133,7 +136,7 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
-    version="2",
+    version="3",
     checks=(_check,),
     known_answers=KNOWN_ANSWERS,
 )

@@ -198,7 +198,7 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
         floor_a, cap_b = floors[0], 1.0 - floors[1]  # a ratifies iff x >= floor_a, b iff x <= cap_b
         add_sample(totals, C.winset_a, C.winset_a_sq, min(max(1.0 - floor_a, 0.0), 1.0))
         add_sample(totals, C.winset_b, C.winset_b_sq, min(max(cap_b, 0.0), 1.0))
-        totals[C.overlap] += floor_a <= cap_b
+        totals[C.overlap] += floor_a <= cap_b and floor_a <= 1.0 and cap_b >= 0.0  # both win-sets non-empty
 
         # Level I: the offer (a's share; -1 for none) under the regime's beliefs
         if protocol == PROTOCOL.rubinstein:
