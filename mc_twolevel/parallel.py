@@ -50,6 +50,7 @@ def _jobqueue_cluster(spec):
     options = dict(spec)
     kind = str(options.pop("type", "")).lower()
     jobs = options.pop("jobs", 1)
+    options.setdefault("python", sys.executable)  # workers run this environment's Python (it must be on the nodes)
     if kind not in JOBQUEUE:
         raise InputError(f"[cluster] type = {kind!r}: choose one of {', '.join(JOBQUEUE)}")
     try:
