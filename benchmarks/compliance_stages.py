@@ -8,13 +8,14 @@ reference's (tests/reference_compliance.py) at the same points in the same run.
 """
 
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
 
 from reference_compliance import simulate as reference  # noqa: E402
+from run import best_of  # noqa: E402
 
 import mc_twolevel as mc  # noqa: E402
 from mc_twolevel import rng  # noqa: E402
@@ -24,15 +25,6 @@ CASES = [  # label, parameters, kernel trials, reference trials
     ("screening, 1,000 inner draws", {"inner_trials": 1000}, 20_000, 400),
     ("20 periods", {"periods": 20, "period_years": 1.0, "shock_rate": 0.05}, 1_000_000, 100_000),
 ]
-
-
-def best_of(fn, repeats=3):
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def rates(model, params, kernel_trials, numpy_trials):
