@@ -3,7 +3,7 @@
 ``--workers N`` promises N cores, not a layout. On one machine the engine runs
 one in-process Dask worker with N threads: kernels release the GIL
 (``nogil=True``), tasks share compiled code and nothing is pickled
-(performance.md: threads over nogil kernels beat single-threaded processes on
+(measured in benchmarks/: threads over nogil kernels beat single-threaded processes on
 2 cores). ``--scheduler ADDRESS`` or a ``Client`` passed in uses the user's
 cluster as it is; a study's ``[cluster]`` table starts a dask-jobqueue cluster.
 """

@@ -35,7 +35,7 @@ def dask_client():
 
 
 def known_answer_params(**extra):
-    """models.md section 2's known-answer set-up: J, L, K ~ U(0, 1), adherence forced."""
+    """The compliance known-answer set-up: J, L, K ~ U(0, 1), adherence forced."""
     from mc_twolevel.models.compliance import trachtman_uniform
 
     return trachtman_uniform(**extra)

@@ -1,4 +1,4 @@
-"""A brute-force pure-Python doughnut negotiation over labelled doughnuts (models.md section 3).
+"""A brute-force pure-Python doughnut negotiation over labelled doughnuts (the doughnut exercise, as specified).
 
 Enumerates every labelled deal and every subset of approving voters; shares no code with
 the kernel, which enumerates deals by type and count and uses a Poisson-binomial recursion.

@@ -1,4 +1,4 @@
-"""A plain-NumPy Level II vote (models.md section 1), for testing the ratification kernel.
+"""A plain-NumPy Level II vote (the ratification model's Level II, as specified), for testing the ratification kernel.
 
 Every constituent is drawn: reservation mu + eta + eps, turnout, and the vote
 yes >= quota x participants. Shares no code with the kernel.

@@ -1,4 +1,4 @@
-"""The compliance model against models.md section 2, derived answers and a NumPy reference."""
+"""The compliance model against its known answers, derived answers and a NumPy reference."""
 
 import numpy as np
 import pytest

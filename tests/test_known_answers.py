@@ -1,4 +1,4 @@
-"""Every known answer of models.md, within 5 standard errors (mc_twolevel.known_answers)."""
+"""Every model's known answers, within 5 standard errors (mc_twolevel.known_answers)."""
 
 import pytest
 from conftest import SIGMAS

@@ -1,4 +1,4 @@
-"""The ratification model against models.md section 1, derived answers, a NumPy vote and invariants."""
+"""The ratification model against its known answers, derived answers, a NumPy vote and invariants."""
 
 import numpy as np
 import pytest
@@ -20,7 +20,7 @@ def run(params, trials=TRIALS, seed=1):
     return mc.simulate("ratification", params, trials=trials, seed=seed)
 
 
-# The known answers of models.md section 1 are in test_known_answers.py.
+# The model's declared known answers are checked in test_known_answers.py.
 
 
 @pytest.mark.parametrize("delta_a, delta_b", [(0.9, 0.9), (0.9, 0.5), (0.3, 0.95)])
