@@ -205,3 +205,48 @@ def test_precision_does_not_stop_on_an_output_resting_on_too_few_trials():
 def test_max_trials_below_a_chunk_is_refused():
     with pytest.raises(mc.InputError, match="max_trials"):
         mc.Study("ratification", precision=0.01, chunk_trials=500, max_trials=100)
+
+
+# --- renegotiation as an equilibrium (Iida 1996) --------------------------------------------
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(lo=st.floats(-0.8, 0.9), width=st.floats(0.05, 1.5), delta_r=st.floats(0.0, 0.99), delta_p=st.floats(0.0, 1.0))
+def test_the_cutoff_type_is_indifferent_and_the_offers_are_optimal(lo, width, delta_r, delta_p):
+    from mc_twolevel.models.ratification import renegotiation as game
+
+    hi = lo + width
+    cutoff, first, second = game.equilibrium(lo, hi, delta_r, delta_p)
+    if np.isnan(first):
+        return
+    if lo < cutoff < hi and first > 0.0:  # an interior cutoff: indifferent between now and the second offer
+        assert first - cutoff == pytest.approx(delta_r * (second - cutoff), abs=1e-12)
+    assert second == pytest.approx(game.second_offer(cutoff, hi), abs=1e-12)  # optimal against U[c, hi]
+    value = game.proposer_value(cutoff, lo, hi, delta_r, delta_p) if hi > lo else 0.0
+    for other in np.linspace(max(lo, -1.0), min(hi, 1.0), 41):  # no feasible cutoff does better
+        if game.first_offer(other, hi, delta_r) >= 0.0:
+            assert game.proposer_value(other, lo, hi, delta_r, delta_p) <= value + 1e-9
+
+
+@pytest.mark.parametrize("mu, shock, delta", [(0.5, 0.5, 0.5), (0.6, 0.3, 0.8), (0.3, 0.6, 0.2)])
+@pytest.mark.parametrize("proposer", ["a", "b"])
+def test_in_equilibrium_no_type_below_the_cutoff_rejects(mu, shock, delta, proposer):
+    from mc_twolevel.models.ratification import renegotiation as game
+
+    responder = "a" if proposer == "b" else "b"
+    params = {f"mu_{responder}": mu, f"shock_{responder}": shock, f"mu_{proposer}": 0.0, f"shock_{proposer}": 0.0,
+              "proposer": proposer, "rounds": 2, "renegotiation": "equilibrium", "delta_a": delta,
+              "delta_b": delta}  # fmt: skip
+    ds = run(params, trials=400_000, seed=47)
+    lo, hi = mu - shock, mu + shock
+    cutoff, first, second = game.equilibrium(lo, hi, delta, delta)
+    assert_within(ds, "p_invol", (hi - min(max(cutoff, lo), hi)) / (hi - lo))  # exactly the types above c reject
+    assert_within(ds, "p_strategic_no", max(min(first, hi) - cutoff, 0.0) / (hi - lo))
+    assert_within(ds, "p_ratified", (min(second, hi) - lo) / (hi - lo))
+
+
+def test_equilibrium_renegotiation_is_refused_where_it_is_not_solved():
+    with pytest.raises(mc.InputError, match="single ratifier in a"):
+        run({**ONE_SIDED, "rounds": 2, "renegotiation": "equilibrium", "n_a": 11, "spread_a": 0.1}, trials=10)
+    with pytest.raises(mc.InputError, match="proposer's ratification certain"):
+        run({**UNIFORM_A, "proposer": "b", "rounds": 2, "renegotiation": "equilibrium"}, trials=10)

@@ -58,6 +58,15 @@ larger discounted surplus ``delta (share - (R' - side))`` (Iida 1996). The
 proposer here is naive: it neither anticipates strategic votes nor discounts
 what a rejection reveals.
 
+**Renegotiation as an equilibrium** (``renegotiation = "equilibrium"``): the
+proposer anticipates strategic rejections. For one ratifier with a uniform
+prior facing an uninformed proposer whose own ratification is certain, this
+is a two-round screening game solved exactly (:mod:`.renegotiation`): types
+below a cutoff accept the first offer, types between the cutoff and the first
+offer reject it although they would ratify it (``p_strategic_no``), and the
+second offer is the optimum against the types above the cutoff. Other
+settings are refused by name.
+
 **Sampling the vote.** No output depends on a constituent other than the
 pivotal one, so a trial counts the participants (one uniform each) and draws
 the pivotal reservation exactly from its order-statistic distribution
@@ -82,6 +91,7 @@ from .kernel import kernel
 
 ONE_RATIFIER = {"mu_a": 0.5, "shock_a": 0.5, "mu_b": 0.0, "shock_b": 0.0, "proposer": "b"}
 TWO_SIDED = {"mu_a": 0.5, "shock_a": 0.5, "mu_b": 0.5, "shock_b": 0.5, "proposer": "a", "info": "incomplete"}
+SCREENING = ONE_RATIFIER | {"rounds": 2, "renegotiation": "equilibrium", "delta_a": 0.5, "delta_b": 0.5}
 RUBINSTEIN = {"mu_a": 0.0, "shock_a": 0.0, "mu_b": 0.0, "shock_b": 0.0, "protocol": "rubinstein",
               "info": "complete", "delta_a": 0.9, "delta_b": 0.8}  # fmt: skip
 
@@ -107,6 +117,12 @@ KNOWN_ANSWERS = (
     _two_sided("mean_share_a", 2 / 3),
     _two_sided("p_ratified", 2 / 9),
     _two_sided("mean_payoff_a", 4 / 27),
+    *(
+        KnownAnswer("ratification", "renegotiation in equilibrium, R_a ~ U(0,1), b proposes, delta 1/2", output,
+                    value, SCREENING)
+        for output, value in (("p_strategic_no", 0.15), ("p_ratified", 0.7), ("mean_payoff_b", 0.225),
+                              ("mean_payoff_a", 0.325))
+    ),
     KnownAnswer("ratification", "Rubinstein, no constraints, delta 0.9 / 0.8", "mean_share_a",
                 (1 - 0.8) / (1 - 0.9 * 0.8), RUBINSTEIN),
 )  # fmt: skip
@@ -125,6 +141,35 @@ def _check(point):
             "strategic_vote is supported for single ratifiers (n_a = n_b = 1) with rounds = 2; "
             f"got n_a = {point['n_a']}, n_b = {point['n_b']}, rounds = {point['rounds']}"
         )
+    if point["renegotiation"] == "equilibrium":
+        _check_screening(point)
+
+
+def _check_screening(point):
+    """The settings the screening equilibrium is solved for (see :mod:`.renegotiation`)."""
+    responder, proposer = ("a", "b") if point["proposer"] == "b" else ("b", "a")
+    unsupported = {
+        "rounds = 2": point["rounds"] == 2,
+        "strategic_vote = false (the equilibrium has its own strategic votes)": not point["strategic_vote"],
+        "shock_dist = 'uniform'": point["shock_dist"] == "uniform",
+        f"a single ratifier in {responder} (n_{responder} = 1 or spread_{responder} = 0)": (
+            point[f"n_{responder}"] == 1 or point[f"spread_{responder}"] == 0
+        ),
+        f"turnout_{responder} = 1": point[f"turnout_{responder}"] == 1,
+        "no reverberation": point["reverb_a"] == 0 and point["reverb_b"] == 0,
+        "no vetoes": point["veto_a"] == 0 and point["veto_b"] == 0,
+        f"the proposer's ratification certain (shock_{proposer} = spread_{proposer} = 0, turnout_{proposer} = 1, "
+        f"mu_{proposer} <= side_{proposer})": (
+            point[f"shock_{proposer}"] == 0 and point[f"spread_{proposer}"] == 0
+            and point[f"turnout_{proposer}"] == 1 and point[f"mu_{proposer}"] <= point[f"side_{proposer}"]
+        ),
+    }  # fmt: skip
+    missing = [condition for condition, holds in unsupported.items() if not holds]
+    if missing:
+        raise InputError(
+            "renegotiation = 'equilibrium' is solved for one uniform ratifier facing an uninformed proposer; "
+            f"it needs {'; '.join(missing)}"
+        )
 
 
 MODEL = Model(
@@ -136,7 +181,7 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
-    version="3",
+    version="4",
     checks=(_check,),
     known_answers=KNOWN_ANSWERS,
 )

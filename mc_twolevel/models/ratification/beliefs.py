@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 
 from .declarations import REJECTED, STATES
+from .renegotiation import NO_DEAL, equilibrium
 
 GRID = 2049  # shares 0, 1/2048, ..., 1 on which beliefs are tabulated
 SHARES = np.linspace(0.0, 1.0, GRID)
@@ -127,6 +128,7 @@ class Plan(NamedTuple):
     first_offer: float  # a's share offered under prior beliefs (NaN: none)
     second_offers: np.ndarray  # [REJECTED.*]: a's share offered after that rejection (NaN: none)
     second_signed: np.ndarray  # [REJECTED.*]: whether the responder signs that second offer
+    screening: np.ndarray  # renegotiation = "equilibrium": cutoff, first and second offer in the responder's share
 
 
 def plan(point):
@@ -147,7 +149,17 @@ def plan(point):
             if not np.isnan(x2):
                 responder_share, responder = (1 - x2, beliefs_b) if proposer == "a" else (x2, beliefs_a)
                 second_signed[pattern] = np.interp(responder_share, SHARES, responder) > 0
-    return Plan(ratify, _suffix_best(point, ratify), float(x_prior), second_offers, second_signed)
+    return Plan(ratify, _suffix_best(point, ratify), float(x_prior), second_offers, second_signed, _screening(point))
+
+
+def _screening(point):
+    """The screening equilibrium of :mod:`.renegotiation` where it is asked for (NaN otherwise)."""
+    if point["renegotiation"] != "equilibrium":
+        return np.array(NO_DEAL)
+    responder, proposer = ("a", "b") if point["proposer"] == "b" else ("b", "a")
+    lo = point[f"mu_{responder}"] - point[f"shock_{responder}"] - point[f"side_{responder}"]
+    hi = point[f"mu_{responder}"] + point[f"shock_{responder}"] - point[f"side_{responder}"]
+    return np.array(equilibrium(lo, hi, point[f"delta_{responder}"], point[f"delta_{proposer}"]))
 
 
 def _suffix_best(point, ratify):

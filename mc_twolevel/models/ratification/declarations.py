@@ -39,6 +39,8 @@ PARAMS = ParamSet(
     Real("w", 0.5, 0.0, 1.0, "a's bargaining weight in the Nash solution"),
     Real("rounds", 1, 1, 2, "1, or 2: one renegotiation after a failed ratification", integer=True),
     Flag("strategic_vote", False, "single ratifiers reject first offers to get better second ones (Iida 1996)"),
+    Choice("renegotiation", "naive", ("naive", "equilibrium"),
+           "with 2 rounds: a naive proposer, or the screening equilibrium with strategic rejections (Iida 1996)"),
 )  # fmt: skip
 
 _RATIFIED = "a deal was ratified"
@@ -67,4 +69,5 @@ INFO_CODE = PARAMS.codes("info")
 PROTOCOL = PARAMS.codes("protocol")
 PROPOSER = PARAMS.codes("proposer")
 SHOCK_DIST = PARAMS.codes("shock_dist")
+RENEGOTIATION = PARAMS.codes("renegotiation")
 REJECTED = namedtuple("Rejected", ("a", "b", "both"))(0, 1, 2)  # who rejected a first offer: a plan's second offers

@@ -9,7 +9,7 @@ from ...model import CounterLayout, add_sample
 from ...params import flag
 from ...rng import beta, normal, normal_quantile, uniform
 from .beliefs import GRID
-from .declarations import INFO_CODE, KEY, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, SHOCK_DIST, STATE, P
+from .declarations import INFO_CODE, KEY, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, RENEGOTIATION, SHOCK_DIST, STATE, P
 
 C = CounterLayout(OUTPUTS).slots()
 
@@ -151,6 +151,37 @@ def _strategic_no(share1, share2, floor, delta, offered):
     return offered and share1 >= floor and share2 >= floor and delta * (share2 - floor) > share1 - floor
 
 
+@numba.njit(inline="always")
+def _count_ratified(x, discount_a, discount_b, totals):
+    """Count a ratified deal giving a the share ``x``, with each side's discount."""
+    totals[C.ratified] += 1.0
+    add_sample(totals, C.share_a, C.share_a_sq, x)
+    add_sample(totals, C.payoff_a, C.payoff_a_sq, discount_a * x)
+    add_sample(totals, C.payoff_b, C.payoff_b_sq, discount_b * (1.0 - x))
+
+
+@numba.njit
+def play_screening(screening, proposer_a, floor_a, floor_b, delta_a, delta_b, totals):
+    """One trial of the screening equilibrium (:mod:`.renegotiation`): the responder's ratifier,
+    of own-share threshold ``floor_*``, accepts the first offer iff it is at or below the
+    cutoff; above it, it rejects (strategically while the first offer was acceptable) and
+    ratifies the second offer iff that is at least its threshold."""
+    cutoff, first, second = screening[0], screening[1], screening[2]
+    if np.isnan(first):
+        totals[C.breakdown] += 1.0
+        return
+    totals[C.agree] += 1.0
+    threshold = floor_b if proposer_a else floor_a  # the responder's, in its own share
+    if threshold <= cutoff:
+        _count_ratified(1.0 - first if proposer_a else first, 1.0, 1.0, totals)
+        return
+    totals[C.invol] += 1.0
+    totals[C.fail_b if proposer_a else C.fail_a] += 1.0
+    totals[C.strategic_no] += threshold <= first
+    if threshold <= second:
+        _count_ratified(1.0 - second if proposer_a else second, delta_a, delta_b, totals)
+
+
 @numba.njit
 def _state_values(theta):
     """``values[state, KEY.<key>]``: each state's parameters, read once per call."""
@@ -162,7 +193,7 @@ def _state_values(theta):
 
 
 @numba.njit(nogil=True, cache=True)
-def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed, trials, states, totals):
+def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed, screening, trials, states, totals):
     """Add the counts of ``trials`` ratification trials at ``theta`` into ``totals``, with the
     point's :class:`~.beliefs.Plan` as tables. Helpers on the per-trial path take scalars: a
     call that passes arrays to a function numba does not inline costs about 15 ns."""
@@ -171,6 +202,7 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
     proposer_a, polled = theta[P.proposer] == PROPOSER.a, flag(theta, P.poll)
     poll_noise, poll_bias, w = theta[P.poll_noise], theta[P.poll_bias], theta[P.w]
     two_rounds, strategic = theta[P.rounds] == 2.0, flag(theta, P.strategic_vote)
+    screened = two_rounds and theta[P.renegotiation] == RENEGOTIATION.equilibrium
     normal_shock = theta[P.shock_dist] == SHOCK_DIST.normal
     p = _state_values(theta)
     single = (p[0, KEY.n] == 1.0 and p[0, KEY.turnout] >= 1.0, p[1, KEY.n] == 1.0 and p[1, KEY.turnout] >= 1.0)
@@ -199,6 +231,10 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
         add_sample(totals, C.winset_a, C.winset_a_sq, min(max(1.0 - floor_a, 0.0), 1.0))
         add_sample(totals, C.winset_b, C.winset_b_sq, min(max(cap_b, 0.0), 1.0))
         totals[C.overlap] += floor_a <= cap_b and floor_a <= 1.0 and cap_b >= 0.0  # both win-sets non-empty
+
+        if screened:
+            play_screening(screening, proposer_a, floor_a, floors[1], p[0, KEY.delta], p[1, KEY.delta], totals)
+            continue
 
         # Level I: the offer (a's share; -1 for none) under the regime's beliefs
         if protocol == PROTOCOL.rubinstein:
@@ -252,7 +288,4 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
             totals[C.fail_b] += failed_b
             if not (renegotiated and yes_a and yes_b):
                 continue
-        totals[C.ratified] += 1.0
-        add_sample(totals, C.share_a, C.share_a_sq, x)
-        add_sample(totals, C.payoff_a, C.payoff_a_sq, discount_a * x)
-        add_sample(totals, C.payoff_b, C.payoff_b_sq, discount_b * (1.0 - x))
+        _count_ratified(x, discount_a, discount_b, totals)
