@@ -82,7 +82,7 @@ def executor(client=None, scheduler=None, workers=None, cluster=None, serial=Fal
         return
     threads = workers or os.cpu_count()
     with (
-        LocalCluster(n_workers=1, threads_per_worker=threads, processes=False, dashboard_address=":0") as local,
+        LocalCluster(n_workers=1, threads_per_worker=threads, processes=False, dashboard_address=None) as local,
         Client(local) as connected,
     ):
         yield DaskExecutor(connected)

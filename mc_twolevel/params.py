@@ -12,6 +12,7 @@ distribution.
 """
 
 import math
+import numbers
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ class Real:
     width = 1
 
     def parse(self, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise InputError(f"{self.name}: expected a number, got {value!r}")
         if self.integer and value != int(value):
             raise InputError(f"{self.name}: expected a whole number, got {value!r}")

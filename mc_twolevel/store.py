@@ -153,9 +153,32 @@ def write_finished(dataset, path):
     root.attrs[STATUS] = COMPLETE
 
 
+def _same_analysis(dataset, path):
+    """Whether ``path`` holds an analysis this package wrote for the same design and study."""
+    try:
+        found = (
+            xr.open_dataset(path, engine="h5netcdf") if path.suffix == ".nc" else xr.open_zarr(path, consolidated=False)
+        )
+    except (OSError, ValueError, KeyError):
+        return False
+    with found:
+        return all(found.attrs.get(key) == dataset.attrs.get(key) for key in ("kind", "design")) and bool(
+            found.attrs.get("kind")
+        )
+
+
 def write_dataset(dataset, path):
-    """Write a small finished Dataset (an analysis) whole: NetCDF for ``.nc``, else Zarr."""
+    """Write a small finished Dataset (an analysis) whole: NetCDF for ``.nc``, else Zarr.
+
+    Only a file or folder that holds an analysis of the same design and study is
+    replaced; anything else at ``path`` is refused, never deleted or overwritten.
+    """
     path = Path(path)
+    if path.exists() and not _same_analysis(dataset, path):
+        raise InputError(
+            f"{path} exists and is not this study's analysis; nothing was written there. Choose another --out "
+            "(the evaluated design is kept in its own store)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".nc":
         _write_netcdf(dataset, path)

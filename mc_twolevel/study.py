@@ -36,6 +36,7 @@ nor ``plot`` changes the numbers, so neither is part of the study's hash.
 import hashlib
 import itertools
 import json
+import numbers
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -59,14 +60,20 @@ KEYS = {"model", "trials", "precision", "seed", "chunk_trials", "max_trials", "p
 
 
 def _whole(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InputError(f"{name} = {value!r}: expected a whole number >= {low}")
-    return value
+    """A whole number >= ``low`` (numpy integers too; a float only if whole, such as 1e6)."""
+    whole = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and float(value).is_integer())
+    if isinstance(value, bool) or not whole or value < low:
+        raise InputError(f"{name} = {value!r}: expected a whole number >= {low} (write 1_000_000 or 1e6)")
+    return int(value)
 
 
 def _sweep_values(key, spec):
     """The list of values of one ``[sweep]`` entry."""
     if isinstance(spec, list) and spec:
+        labels = [str(v) for v in spec]
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise InputError(f"sweep {key!r}: the value(s) {', '.join(repeated)} appear more than once")
         return spec
     if isinstance(spec, dict) and set(spec) == {"start", "stop", "num"}:
         num = spec["num"]
@@ -114,7 +121,9 @@ class Study:
         ):
             raise InputError(f"precision = {self.precision!r}: expected a 95% half-width in (0, 0.5)")
         self.seed = _whole("seed", self.seed, 0)
-        self.chunk_trials = _whole("chunk_trials", self.chunk_trials or self.spec.chunk_trials, 1)
+        self.chunk_trials = _whole(
+            "chunk_trials", self.spec.chunk_trials if self.chunk_trials is None else self.chunk_trials, 1
+        )
         self.max_trials = _whole("max_trials", self.max_trials, 1)
         if self.precision is not None and self.max_trials < self.chunk_trials:
             raise InputError(
@@ -232,6 +241,8 @@ class Study:
         existing cluster; otherwise ``workers`` cores of this machine (default: all),
         or this process alone when ``workers == 1`` and no store is kept.
         """
+        if workers is not None:
+            workers = _whole("workers", workers, 1)
         if store is not None:
             finished = stores.open_finished(store, self.hash)
             if finished is not None:

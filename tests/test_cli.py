@@ -128,3 +128,40 @@ def test_a_killed_run_rerun_equals_an_unbroken_run(tmp_path):
     xr.testing.assert_equal(
         xr.open_zarr(broken, consolidated=False).load(), xr.open_zarr(whole, consolidated=False).load()
     )
+
+
+def test_sensitivity_never_writes_over_what_is_not_its_own(tmp_path, capsys):
+    study = tmp_path / "sens.toml"
+    study.write_text(
+        'model = "compliance"\ntrials = 200\nseed = 3\n[sample]\nmethod = "morris"\nn = 4\n'
+        "ranges = { shadow = [0, 2], vol = [0.1, 0.3] }\n"
+    )
+    precious = tmp_path / "precious"
+    (precious / "data").mkdir(parents=True)
+    (precious / "chapter.tex").write_text("x")
+    design = tmp_path / "d.zarr"
+    status = main(["sensitivity", str(study), "--design", str(design), "--out", str(precious), "--workers", "1"])
+    assert status == 2 and (precious / "chapter.tex").read_text() == "x"
+    assert "precious exists and is not this study's analysis" in " ".join(capsys.readouterr().err.split())
+    status = main(["sensitivity", str(study), "--design", str(design), "--out", str(design), "--workers", "1"])
+    assert status == 2 and (design / "zarr.json").exists()  # the evaluated design is kept
+    out = tmp_path / "indices.nc"
+    assert main(["sensitivity", str(study), "--design", str(design), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["sensitivity", str(study), "--design", str(design), "--out", str(out), "--workers", "1"]) == 0
+
+
+def test_small_inputs_are_checked_not_guessed():
+    import numpy as np
+
+    import mc_twolevel as mc
+
+    with pytest.raises(mc.InputError, match="chunk_trials = 0"):
+        mc.Study("compliance", trials=10, chunk_trials=0)
+    with pytest.raises(mc.InputError, match="appear more than once"):
+        mc.Study("compliance", sweep={"shadow": [0.5, 1.0, 0.5]}, trials=10)
+    with pytest.raises(mc.InputError, match="workers = 2.5"):
+        mc.Study("compliance", trials=10).run(workers=2.5)
+    ds = mc.simulate("compliance", {"horizon": np.float64(2.0), "periods": np.int64(2)}, trials=np.int64(300),
+                     seed=np.int64(4))  # fmt: skip
+    assert int(ds.trials) == 300 and ds.sizes["period"] == 2
+    assert mc.Study("compliance", trials=1e6).trials == 1_000_000
