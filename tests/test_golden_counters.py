@@ -34,6 +34,7 @@ CASES = {
         ({"poll": True, "protocol": "nash", "reverb_a": 0.1, "backlash_a": 0.3, "shock_dist": "normal"}, 5_000),
         ({"protocol": "rubinstein", "info": "complete", "side_b": 0.1}, 5_000),
         ({"mu_b": 0.0, "shock_b": 0.0, "proposer": "b", "rounds": 2, "renegotiation": "equilibrium"}, 5_000),
+        ({"mu_b": 0.3, "shock_b": 0.2, "proposer": "a", "linkage_price": 0.7}, 5_000),
     ],
     "doughnut": [({}, 40), ({"rounds": 1, "credit": 2, "aspiration": 0.45}, 40)],
     "multilateral": [({"n_states": 7, "gamma": 0.5, "vol": 0.4, "shock_rate": 0.1}, 5_000)],

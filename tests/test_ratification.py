@@ -250,3 +250,16 @@ def test_equilibrium_renegotiation_is_refused_where_it_is_not_solved():
         run({**ONE_SIDED, "rounds": 2, "renegotiation": "equilibrium", "n_a": 11, "spread_a": 0.1}, trials=10)
     with pytest.raises(mc.InputError, match="proposer's ratification certain"):
         run({**UNIFORM_A, "proposer": "b", "rounds": 2, "renegotiation": "equilibrium"}, trials=10)
+
+
+def test_linkage_is_refused_where_it_is_not_solved():
+    with pytest.raises(mc.InputError, match="linkage_price below 1"):
+        run({**ONE_SIDED, "linkage_price": 0.7, "info": "complete"}, trials=10)
+
+
+def test_linkage_at_a_price_of_one_or_more_changes_nothing():
+    # a unit of side payment costs at least a unit of share: the proposer never uses it
+    plain = run({**ONE_SIDED, "info": "incomplete"}, trials=50_000, seed=9)
+    dear = run({**ONE_SIDED, "info": "incomplete", "linkage_price": 3.0}, trials=50_000, seed=9)
+    for name in ("p_ratified", "mean_payoff_a", "mean_payoff_b", "mean_share_a"):
+        assert float(plain[name]) == float(dear[name])

@@ -67,6 +67,16 @@ offer reject it although they would ratify it (``p_strategic_no``), and the
 second offer is the optimum against the types above the cutoff. Other
 settings are refused by name.
 
+**Linkage at a price** (``linkage_price = k``; Putnam): the proposer may add a
+side payment ``t`` targeted at the responder's constituents, which raises their
+valuation of the deal by ``t`` and costs the proposer ``k t``; the responder
+state's payoff counts ``x + t``. At ``k >= 1`` it is never better than share
+and is not used. Below 1 the cheapest way to deliver value is all in side
+payment, so the responder's share is 0 and ``t`` maximises ``(1 - k t) P(the
+responder ratifies at t)`` under the prior (exact, not tabulated). Supported
+for one ultimatum offer under incomplete information without a poll or
+vetoes; refused otherwise.
+
 **Sampling the vote.** No output depends on a constituent other than the
 pivotal one, so a trial counts the participants (one uniform each) and draws
 the pivotal reservation exactly from its order-statistic distribution
@@ -118,6 +128,12 @@ KNOWN_ANSWERS = (
     _two_sided("p_ratified", 2 / 9),
     _two_sided("mean_payoff_a", 4 / 27),
     *(
+        KnownAnswer("ratification", f"linkage at price {k}, R_a ~ U(0,1), b proposes, incomplete", output, value,
+                    ONE_RATIFIER | {"info": "incomplete", "linkage_price": k})
+        for k in (0.5, 0.8)
+        for output, value in (("p_ratified", 1 / (2 * k)), ("mean_payoff_b", 1 / (4 * k)))
+    ),
+    *(
         KnownAnswer("ratification", "renegotiation in equilibrium, R_a ~ U(0,1), b proposes, delta 1/2", output,
                     value, SCREENING)
         for output, value in (("p_strategic_no", 0.15), ("p_ratified", 0.7), ("mean_payoff_b", 0.225),
@@ -143,6 +159,17 @@ def _check(point):
         )
     if point["renegotiation"] == "equilibrium":
         _check_screening(point)
+    if point["linkage_price"] < 1 and (
+        (point["protocol"], point["info"], point["poll"], point["rounds"]) != ("ultimatum", "incomplete", False, 1)
+        or point["veto_a"] > 0
+        or point["veto_b"] > 0
+    ):
+        raise InputError(
+            "linkage_price below 1 (side payments at a price) is supported for one ultimatum offer under "
+            "info = 'incomplete' without a poll or vetoes; got "
+            f"protocol = {point['protocol']!r}, info = {point['info']!r}, poll = {point['poll']}, "
+            f"rounds = {point['rounds']}, veto_a = {point['veto_a']}, veto_b = {point['veto_b']}"
+        )
 
 
 def _check_screening(point):
@@ -181,7 +208,7 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
-    version="4",
+    version="5",
     checks=(_check,),
     known_answers=KNOWN_ANSWERS,
 )

@@ -91,11 +91,11 @@ def _objective(x, protocol, proposer, w, ratify_a, ratify_b):
     return (x if proposer == "a" else 1 - x) * p
 
 
-def best_offer(lo, hi, objective):
-    """argmax of ``objective`` on [lo, hi]: grid search then golden section (NaN if none > 0)."""
+def best_offer(lo, hi, objective, grid=SHARES):
+    """argmax of ``objective`` on [lo, hi]: search on ``grid`` then golden section (NaN if none > 0)."""
     if lo > hi:
         return np.nan
-    grid = np.unique(np.concatenate([SHARES[(lo <= SHARES) & (hi >= SHARES)], [lo, hi]]))
+    grid = np.unique(np.concatenate([grid[(lo <= grid) & (hi >= grid)], [lo, hi]]))
     values = objective(grid)
     i = int(np.argmax(values))
     if values[i] <= 0:
@@ -129,6 +129,7 @@ class Plan(NamedTuple):
     second_offers: np.ndarray  # [REJECTED.*]: a's share offered after that rejection (NaN: none)
     second_signed: np.ndarray  # [REJECTED.*]: whether the responder signs that second offer
     screening: np.ndarray  # renegotiation = "equilibrium": cutoff, first and second offer in the responder's share
+    linkage: np.ndarray  # linkage_price < 1: [side payment to a, to b] with the prior offer (zeros otherwise)
 
 
 def plan(point):
@@ -137,6 +138,9 @@ def plan(point):
     lo, hi = point["veto_a"], 1.0 - point["veto_b"]
     protocol, proposer, w = point["protocol"], point["proposer"], point["w"]
     x_prior = best_offer(lo, hi, lambda x: _objective(x, protocol, proposer, w, ratify[0], ratify[1]))
+    linkage = np.zeros(len(STATES))
+    if point["linkage_price"] < 1.0:
+        x_prior, linkage = _linked_offer(point, ratify)
     second_offers = np.full(len(REJECTED), np.nan)
     second_signed = np.zeros(len(REJECTED), dtype=np.bool_)
     if point["rounds"] == 2 and not np.isnan(x_prior):
@@ -149,7 +153,29 @@ def plan(point):
             if not np.isnan(x2):
                 responder_share, responder = (1 - x2, beliefs_b) if proposer == "a" else (x2, beliefs_a)
                 second_signed[pattern] = np.interp(responder_share, SHARES, responder) > 0
-    return Plan(ratify, _suffix_best(point, ratify), float(x_prior), second_offers, second_signed, _screening(point))
+    return Plan(ratify, _suffix_best(point, ratify), float(x_prior), second_offers, second_signed, _screening(point),
+                linkage)  # fmt: skip
+
+
+def _linked_offer(point, ratify):
+    """The proposer's offer with a side payment at ``linkage_price = k < 1`` (Putnam: judged by
+    its contribution to ratification). A unit of value delivered as side payment costs k, as
+    share 1, so the responder gets share 0 and a side payment ``s`` maximising
+    ``(1 - k s) P(responder ratifies at s) P(proposer's side ratifies at 1)`` over
+    ``[0, 1/k]``. Returns a's share and the side payments ``[to a, to b]``."""
+    k = point["linkage_price"]
+    responder = "a" if point["proposer"] == "b" else "b"
+    own = float(np.interp(1.0, SHARES, ratify[STATES.index(point["proposer"])]))
+
+    def value(s):
+        return (1.0 - k * s) * ratify_probability(point, responder, np.asarray(s, dtype=float)) * own
+
+    s = best_offer(0.0, 1.0 / k, value, grid=np.linspace(0.0, 1.0 / k, 4097))
+    if np.isnan(s):
+        return np.nan, np.zeros(len(STATES))
+    side = np.zeros(len(STATES))
+    side[STATES.index(responder)] = s
+    return (0.0 if responder == "a" else 1.0), side
 
 
 def _screening(point):

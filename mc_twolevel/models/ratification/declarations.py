@@ -39,6 +39,8 @@ PARAMS = ParamSet(
     Real("w", 0.5, 0.0, 1.0, "a's bargaining weight in the Nash solution"),
     Real("rounds", 1, 1, 2, "1, or 2: one renegotiation after a failed ratification", integer=True),
     Flag("strategic_vote", False, "single ratifiers reject first offers to get better second ones (Iida 1996)"),
+    Real("linkage_price", 1.0, 0.05, 20.0,
+         "cost to the proposer of one unit of side payment targeted at the responder's constituents"),
     Choice("renegotiation", "naive", ("naive", "equilibrium"),
            "with 2 rounds: a naive proposer, or the screening equilibrium with strategic rejections (Iida 1996)"),
 )  # fmt: skip

@@ -152,12 +152,12 @@ def _strategic_no(share1, share2, floor, delta, offered):
 
 
 @numba.njit(inline="always")
-def _count_ratified(x, discount_a, discount_b, totals):
-    """Count a ratified deal giving a the share ``x``, with each side's discount."""
+def _count_ratified(x, payoff_a, payoff_b, totals):
+    """Count a ratified deal giving a the share ``x`` and the states these payoffs."""
     totals[C.ratified] += 1.0
     add_sample(totals, C.share_a, C.share_a_sq, x)
-    add_sample(totals, C.payoff_a, C.payoff_a_sq, discount_a * x)
-    add_sample(totals, C.payoff_b, C.payoff_b_sq, discount_b * (1.0 - x))
+    add_sample(totals, C.payoff_a, C.payoff_a_sq, payoff_a)
+    add_sample(totals, C.payoff_b, C.payoff_b_sq, payoff_b)
 
 
 @numba.njit
@@ -173,13 +173,15 @@ def play_screening(screening, proposer_a, floor_a, floor_b, delta_a, delta_b, to
     totals[C.agree] += 1.0
     threshold = floor_b if proposer_a else floor_a  # the responder's, in its own share
     if threshold <= cutoff:
-        _count_ratified(1.0 - first if proposer_a else first, 1.0, 1.0, totals)
+        x = 1.0 - first if proposer_a else first
+        _count_ratified(x, x, 1.0 - x, totals)
         return
     totals[C.invol] += 1.0
     totals[C.fail_b if proposer_a else C.fail_a] += 1.0
     totals[C.strategic_no] += threshold <= first
     if threshold <= second:
-        _count_ratified(1.0 - second if proposer_a else second, delta_a, delta_b, totals)
+        x = 1.0 - second if proposer_a else second
+        _count_ratified(x, delta_a * x, delta_b * (1.0 - x), totals)
 
 
 @numba.njit
@@ -193,7 +195,9 @@ def _state_values(theta):
 
 
 @numba.njit(nogil=True, cache=True)
-def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed, screening, trials, states, totals):
+def kernel(
+    theta, ratify, suffix_best, first_offer, second_offers, second_signed, screening, linkage, trials, states, totals
+):
     """Add the counts of ``trials`` ratification trials at ``theta`` into ``totals``, with the
     point's :class:`~.beliefs.Plan` as tables. Helpers on the per-trial path take scalars: a
     call that passes arrays to a function numba does not inline costs about 15 ns."""
@@ -208,6 +212,7 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
     single = (p[0, KEY.n] == 1.0 and p[0, KEY.turnout] >= 1.0, p[1, KEY.n] == 1.0 and p[1, KEY.turnout] >= 1.0)
     lo, hi = p[0, KEY.veto], 1.0 - p[1, KEY.veto]
     knows = info != INFO_CODE.incomplete
+    side_a, side_b, price = linkage[0], linkage[1], theta[P.linkage_price]  # targeted side payments
     points = protocol != PROTOCOL.rubinstein and (info == INFO_CODE.complete or polled)
     own_known = info == INFO_CODE.asymmetric and protocol == PROTOCOL.ultimatum and not polled
     floors = np.empty(2)
@@ -257,14 +262,14 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
                 believed_a = _above(x, polls[0, 0], polls[0, 1], p[0, KEY.backlash])
                 believed_b = _below(x, 1.0 - polls[1, 0], 1.0 - polls[1, 1], p[1, KEY.backlash])
             else:
-                believed_a, believed_b = _interp(ratify[0], x), _interp(ratify[1], 1.0 - x)
+                believed_a, believed_b = _interp(ratify[0], x + side_a), _interp(ratify[1], 1.0 - x + side_b)
         if x < 0.0 or not _both_sign(x, lo, hi, knows, floor_a, cap_b, believed_a, believed_b):
             totals[C.breakdown] += 1.0
             continue
         totals[C.agree] += 1.0
 
         # Level II: the vote, sincere or (single ratifiers, two rounds) strategic
-        yes_a, yes_b = x >= floor_a, x <= cap_b
+        yes_a, yes_b = x >= floor_a - side_a, x <= cap_b + side_b
         if strategic:
             no_a = _strategic_no(x, second_offers[REJECTED.a], floor_a, p[0, KEY.delta], second_signed[REJECTED.a])
             no_b = _strategic_no(1.0 - x, 1.0 - second_offers[REJECTED.b], floors[1], p[1, KEY.delta],
@@ -288,4 +293,5 @@ def kernel(theta, ratify, suffix_best, first_offer, second_offers, second_signed
             totals[C.fail_b] += failed_b
             if not (renegotiated and yes_a and yes_b):
                 continue
-        _count_ratified(x, discount_a, discount_b, totals)
+        payoff_a = discount_a * (x + side_a - price * side_b)
+        _count_ratified(x, payoff_a, discount_b * (1.0 - x + side_b - price * side_a), totals)
