@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 import sys
 import textwrap
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,7 @@ def _running_options(command, study_help, handler):
 
 def parser():
     top = argparse.ArgumentParser(prog="mc-twolevel", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=f"%(prog)s {version('mc_twolevel')}")
     commands = top.add_subparsers(dest="command", required=True)
     models = commands.add_parser("models", help="list the models, or describe one")
     models.add_argument("name", nargs="?")

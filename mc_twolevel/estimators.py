@@ -17,13 +17,17 @@ MIN_COUNT = 30  # conditioning trials an interval needs before a precision targe
 
 
 def wilson(successes, n, z=Z95):
-    """Wilson score interval ``(lo, hi)`` for ``successes`` out of ``n`` (arrays)."""
+    """Wilson score interval ``(lo, hi)`` for ``successes`` out of ``n`` (arrays).
+
+    The bounds are clipped to [0, p] and [p, 1]: rounding would otherwise put the
+    upper bound a hair below p = 1 at ``successes == n`` (and the lower above 0).
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         p = successes / n
         z2n = z * z / n
         centre = (p + z2n / 2) / (1 + z2n)
         half = z * np.sqrt(p * (1 - p) / n + z2n / (4 * n)) / (1 + z2n)
-        return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+        return np.clip(centre - half, 0, p), np.clip(centre + half, p, 1)
 
 
 def _given(spec, totals, trials, layout):

@@ -165,3 +165,10 @@ def test_small_inputs_are_checked_not_guessed():
                      seed=np.int64(4))  # fmt: skip
     assert int(ds.trials) == 300 and ds.sizes["period"] == 2
     assert mc.Study("compliance", trials=1e6).trials == 1_000_000
+
+
+def test_version_and_module_entry_point():
+    import mc_twolevel as mc
+
+    out = subprocess.run([sys.executable, "-m", "mc_twolevel", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == f"mc-twolevel {mc.__version__}"

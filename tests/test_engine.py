@@ -181,3 +181,13 @@ def test_a_point_the_model_cannot_plan_is_refused_before_any_task(monkeypatch):
     with pytest.raises(mc.InputError, match="cannot plan"):
         mc.sweep("doughnut_unplannable", {"reward": [2, 1]}, trials=10, seed=1, workers=1)
     assert calls == []
+
+
+def test_wilson_bounds_hold_the_estimate_at_zero_and_all_against_scipy():
+    from scipy.stats import binomtest
+
+    for k, n in ((0, 7), (7, 7), (0, 1), (1, 1), (20, 20), (3, 1000)):
+        lo, hi = estimators.wilson(np.array([float(k)]), np.array([float(n)]))
+        expected = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert lo[0] <= k / n <= hi[0]
+        assert lo[0] == pytest.approx(expected.low, abs=1e-12) and hi[0] == pytest.approx(expected.high, abs=1e-12)
