@@ -64,16 +64,7 @@ def _mean(spec, totals, trials, layout):
 def _undefined(spec, values, scope):
     """NaN (and count 0) where the output does not apply at a row's point, or where a vector
     output's entries lie beyond the extent that point uses."""
-    if scope is None:
-        return values
-    outside = None
-    if spec.name in scope.applies:
-        outside = ~scope.applies[spec.name]
-        if spec.dim is not None:
-            outside = outside[..., None]
-    if spec.dim is not None:
-        beyond = np.arange(len(spec.dim)) >= scope.extents[spec.dim.name][..., None]
-        outside = beyond if outside is None else outside | beyond
+    outside = None if scope is None else scope.outside(spec)
     if outside is None:
         return values
     return tuple(np.where(outside, 0 if k == len(values) - 1 else np.nan, v) for k, v in enumerate(values))
@@ -111,11 +102,10 @@ def half_widths(model, estimates, scope):
     for spec in model.outputs:
         _, _, lo, hi, n = estimates[spec.name]
         width = np.where(np.isnan(hi - lo) | (n < MIN_COUNT), np.inf, (hi - lo) / 2)
-        if spec.name in scope.applies:
-            outside = ~scope.applies[spec.name]
-            width = np.where(outside[..., None] if spec.dim is not None else outside, 0.0, width)
+        outside = scope.outside(spec)
+        if outside is not None:
+            width = np.where(outside, 0.0, width)
         if spec.dim is not None:
-            width = np.where(np.arange(len(spec.dim)) >= scope.extents[spec.dim.name][..., None], 0.0, width)
             width = width.max(axis=-1)
         widths.append(width)
     return np.max(np.stack(widths), axis=0)

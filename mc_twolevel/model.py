@@ -171,6 +171,20 @@ class Scope(NamedTuple):
     extents: dict
     applies: dict
 
+    def outside(self, spec):
+        """Where ``spec`` is undefined (per row, and per label for a vector output): the rows
+        where it does not apply and the labels beyond a row's extent; None where it is
+        defined everywhere."""
+        outside = None
+        if spec.name in self.applies:
+            outside = ~self.applies[spec.name]
+            if spec.dim is not None:
+                outside = outside[..., None]
+        if spec.dim is not None:
+            beyond = np.arange(len(spec.dim)) >= self.extents[spec.dim.name][..., None]
+            outside = beyond if outside is None else outside | beyond
+        return outside
+
 
 @numba.njit(inline="always")
 def add_sample(totals, slot, slot_sq, x):
@@ -269,7 +283,7 @@ class Model:
 
     def run(self, theta, tables, trials, states, totals):
         """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
-        self.kernel(theta, *tables, trials, states, totals)
+        self.task_kernel.run(theta, tables, trials, states, totals)
 
     @property
     def task_kernel(self):

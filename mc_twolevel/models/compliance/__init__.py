@@ -81,7 +81,7 @@ import numpy as np
 from ...model import KnownAnswer, Model
 from .declarations import EVENTS, LOBBY, OUTPUTS, PARAMS, ROLES, STATES
 from .kernel import STREAM, kernel, period_shadow
-from .screening import SHOCK_DRAWS, after_shock, point_stream
+from .screening import SHOCK_DRAWS, after_shock, point_stream, support_weights
 from .stages import weights
 
 UNIFORM = {"dist": "uniform", "low": 0.0, "high": 1.0}
@@ -157,7 +157,7 @@ def plan(point):
     reciprocated = point["screen"] == "reciprocated" and not point["sequential"]
     shadow = period_shadow(point["shadow"], 1, point["periods"], point["known_end"])
     gov_weight, recip_weight = weights(theta[PARAMS.offset["reciprocity"]], shadow)
-    coefficients = np.array((1.0, recip_weight if reciprocated else 0.0, 1.0, gov_weight))
+    coefficients = support_weights(gov_weight, recip_weight, reciprocated)
     for state in range(len(STATES)):
         q_shock[state] = after_shock(theta, LOBBY[state], point_stream(theta), SHOCK_DRAWS, point["shock_rate"],
                                      point["horizon"], point["drift"], point["vol"], coefficients)  # fmt: skip

@@ -10,7 +10,7 @@ import numpy as np
 from ...model import CounterLayout, add_sample
 from ...params import flag
 from .declarations import EVENTS, LOBBY, OUTPUTS, ROLE, ROLES, SCREEN, SELECT, STATES, P
-from .screening import stay_probability
+from .screening import stay_probability, support_weights
 from .stages import (
     BLOCK,
     T2,
@@ -99,7 +99,7 @@ def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reci
     horizon, drift, vol, lockin = theta[P.horizon], theta[P.drift], theta[P.vol], theta[P.lockin]
     inner = int(theta[P.inner_trials])
     stays = math.exp(-theta[P.shock_rate] * horizon)
-    coefficients = np.array((1.0, recip_weight if reciprocated else 0.0, 1.0, gov_weight))
+    coefficients = support_weights(gov_weight, recip_weight, reciprocated)
     values, rates = np.empty(4), np.empty(4)
     for i in range(n):
         if not adhere[i]:

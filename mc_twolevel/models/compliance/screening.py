@@ -41,6 +41,12 @@ SHOCK_DRAWS = 1 << 20  # draws behind q_shock, once per point: error below 5e-4 
 _SQRT2 = math.sqrt(2.0)
 
 
+@numba.njit
+def support_weights(gov_weight, recip_weight, reciprocated):
+    """The weights of J, L, P2 and G2 in the support screened (L only when reciprocated)."""
+    return np.array((1.0, recip_weight if reciprocated else 0.0, 1.0, gov_weight))
+
+
 @numba.njit(inline="always")
 def _below(x, log_k, k_mean, spread):
     """``P(K2 < x)``, K2 lognormal with log-mean ``log_k + k_mean`` and log-sd ``spread``."""
