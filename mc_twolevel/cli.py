@@ -5,7 +5,9 @@ file) ends with a one-paragraph message and exit status 2, never a traceback.
 """
 
 import argparse
+import contextlib
 import dataclasses
+import signal
 import sys
 import textwrap
 from importlib.metadata import version
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from .errors import EnvironmentFailure, InputError
 from .model import Mean
 from .registry import get_model, model_names
 from .study import Study
@@ -55,9 +57,18 @@ def _default_out(study_path, suffix):
 
 def _run(args):
     study = _study(args)
+    if args.show_job_script:
+        return _show_job_script(study, args.study)
     out = Path(args.out) if args.out else _default_out(args.study, ".zarr")
     out.parent.mkdir(parents=True, exist_ok=True)
-    dataset = study.run(store=out, scheduler=args.scheduler, workers=args.workers)
+    dataset = _run_study(study, out, args, shard=args.shard)
+    if dataset is None:
+        from .shards import Shard, finished, folder
+
+        count = Shard.parse(args.shard).count
+        print(f"shard {args.shard} done in {folder(out)}; {finished(out, count, study.hash)} of {count} shards "
+              f"finished (the last to finish, or a run without --shard, assembles {out})")  # fmt: skip
+        return
     print(f"wrote {out}: {study.model}, {int(dataset.trials.sum()):,} trials, "
           f"{dataset.attrs['run_seconds']:.1f} s")  # fmt: skip
     if args.plot:
@@ -65,6 +76,25 @@ def _run(args):
 
         for figure in plot_store(out):
             print(f"wrote {figure}")
+
+
+def _show_job_script(study, path):
+    """Print the worker job script of the study's [cluster] table; nothing is submitted."""
+    from .batch import job_script
+
+    if not study.cluster:
+        raise InputError(f"{path} has no [cluster] table, so it submits no job script")
+    print(job_script(study.cluster))
+
+
+def _run_study(study, store, args, **extra):
+    """``study.run`` with the command line's way of running: a scheduler (address or file),
+    or this machine's cores (inside a batch allocation, the allocation's)."""
+    from .batch import allocation_cores, scheduler_file_client
+
+    workers = args.workers or (None if args.scheduler or args.scheduler_file else allocation_cores())
+    with scheduler_file_client(args.scheduler_file) if args.scheduler_file else contextlib.nullcontext() as client:
+        return study.run(store=store, client=client, scheduler=args.scheduler, workers=workers, **extra)
 
 
 def _sensitivity(args):
@@ -77,7 +107,7 @@ def _sensitivity(args):
         raise InputError(f"{args.study} has no [sample] design; add one with method, n and ranges")
     design = Path(args.design) if args.design else _default_out(args.study, ".zarr")
     design.parent.mkdir(parents=True, exist_ok=True)
-    results = study.run(store=design, scheduler=args.scheduler, workers=args.workers)
+    results = _run_study(study, design, args)
     indices = study.analyze(results)
     out = Path(args.out) if args.out else _default_out(args.study, ".sensitivity.nc")
     write_dataset(indices, out)
@@ -131,8 +161,12 @@ def _positive(text):
 def _running_options(command, study_help, handler):
     """The options of the commands that run a study."""
     command.add_argument("study", help=study_help)
-    command.add_argument("--workers", type=_positive, help="cores of this machine to use (default: all)")
-    command.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
+    command.add_argument(
+        "--workers", type=_positive, help="cores of this machine to use (default: all, or a batch allocation's)"
+    )
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
+    where.add_argument("--scheduler-file", help="a Dask scheduler file (dask-scheduler --scheduler-file) to connect to")
     command.add_argument("--trials", type=_positive, help="trials per point (overrides the study)")
     command.add_argument("--seed", type=int, help="seed (overrides the study)")
     command.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
@@ -148,6 +182,10 @@ def parser():
     models.set_defaults(handler=_models)
     run = commands.add_parser("run", help="run a study file and write a store")
     run.add_argument("--out", help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)")
+    run.add_argument("--shard", metavar="I/N", help="compute only the I-th of N shares (a job array task); see docs")
+    run.add_argument(
+        "--show-job-script", action="store_true", help="print the [cluster] worker job script and submit nothing"
+    )
     _running_options(run, "the study file (TOML)", _run)
     sensitivity = commands.add_parser(
         "sensitivity", help="Sobol' indices or Morris screening over a study's [sample] design"
@@ -167,17 +205,38 @@ def parser():
     return top
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, as a batch system sends before a job's walltime."""
+
+
+def _terminate_like_interrupt():
+    """SIGTERM unwinds the run as Ctrl-C does (finished work stays in the store), then exit 143."""
+
+    def handler(signum, frame):
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
+    _terminate_like_interrupt()
     try:
         status = args.handler(args)
     except InputError as error:
         message = textwrap.fill(f"mc-twolevel: error: {error}", width=100)
         print(message, file=sys.stderr)
         return 2
+    except EnvironmentFailure as error:
+        print(textwrap.fill(f"mc-twolevel: error: {error}", width=100), file=sys.stderr)
+        return 3
     except BrokenPipeError:  # output piped into head, say
         sys.stderr.close()
         return 0
+    except Terminated:
+        print("mc-twolevel: terminated (SIGTERM); finished work is kept in the store, run the same command again "
+              "to resume", file=sys.stderr)  # fmt: skip
+        return 143
     except KeyboardInterrupt:
         print("mc-twolevel: interrupted; finished work is kept in the store, run again to resume",
               file=sys.stderr)  # fmt: skip

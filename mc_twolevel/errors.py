@@ -6,3 +6,10 @@ class InputError(ValueError):
 
     The command line prints its message as one paragraph and exits with status 2.
     """
+
+
+class EnvironmentFailure(RuntimeError):
+    """The machine or batch system failed the run: no batch system, jobs that never start, a lost scheduler.
+
+    The command line prints its message as one paragraph and exits with status 3.
+    """

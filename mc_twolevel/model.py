@@ -198,7 +198,10 @@ class TaskKernel:
     """What a task needs of a model on a worker: its kernel and the size of its counters.
 
     Numba pickles a kernel's Python code (and the compiled functions it calls) by
-    value, so a worker needs no import of the model's module.
+    value, so a worker needs no import of the model's module. A kernel rebuilt
+    from its code compiles afresh (no cache: about 30 s for compliance), so a
+    task also names where the kernel lives; a worker that imports the same
+    package, file for file, uses its own compiled (cached) kernel instead.
     """
 
     name: str
@@ -210,6 +213,73 @@ class TaskKernel:
     def run(self, theta, tables, trials, states, totals):
         """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
         self.kernel(theta, *tables, trials, states, totals)
+
+    def __reduce__(self):
+        import cloudpickle
+
+        if self.kernel not in _PAYLOADS:  # pickled once per process, not once per task
+            _PAYLOADS[self.kernel] = (_kernel_reference(self.kernel), cloudpickle.dumps(self.kernel))
+        return _rebuild_task_kernel, ((self.name, self.version, self.size, self.streams), *_PAYLOADS[self.kernel])
+
+
+def _package_digest(module_name):
+    """A digest of every source file of the package ``module_name`` belongs to (None if it has no files)."""
+    import hashlib
+    import importlib
+    from pathlib import Path
+
+    module = importlib.import_module(module_name.split(".")[0])
+    if not getattr(module, "__file__", None):
+        return None
+    digest = hashlib.sha256()
+    root = Path(module.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+_DIGESTS = {}
+_KERNELS = {}
+_PAYLOADS = {}
+
+
+def _kernel_reference(kernel):
+    """``(module, qualname, digest)`` of an importable kernel, else None."""
+    module = getattr(getattr(kernel, "py_func", None), "__module__", None)
+    if not module or module == "__main__":
+        return None
+    try:
+        if module not in _DIGESTS:
+            _DIGESTS[module] = _package_digest(module)
+    except (ImportError, OSError):
+        _DIGESTS[module] = None
+    return (module, kernel.py_func.__qualname__, _DIGESTS[module]) if _DIGESTS[module] else None
+
+
+def _rebuild_task_kernel(fields, reference, payload):
+    """A task's kernel on a worker: the worker's own when its package is the same, else the pickled code."""
+    import cloudpickle
+
+    kernel = _KERNELS.get(reference) if reference else None
+    if kernel is None:
+        kernel = _import_kernel(reference) if reference else None
+        kernel = kernel if kernel is not None else cloudpickle.loads(payload)
+        if reference:
+            _KERNELS[reference] = kernel
+    return TaskKernel(fields[0], fields[1], kernel, *fields[2:])
+
+
+def _import_kernel(reference):
+    import importlib
+
+    module, qualname, digest = reference
+    try:
+        found = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return None
+    return found if _kernel_reference(found) == reference else None
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,13 @@ one in-process Dask worker with N threads: kernels release the GIL
 (``nogil=True``), tasks share compiled code and nothing is pickled
 (measured in benchmarks/: threads over nogil kernels beat single-threaded processes on
 2 cores). ``--scheduler ADDRESS`` or a ``Client`` passed in uses the user's
-cluster as it is; a study's ``[cluster]`` table starts a dask-jobqueue cluster.
+cluster as it is; a study's ``[cluster]`` table starts worker jobs on a batch system
+(:mod:`mc_twolevel.batch`).
 """
 
 import contextlib
 import os
 import sys
-
-from .errors import InputError
 
 
 class SerialExecutor:
@@ -41,26 +40,6 @@ class DaskExecutor:
             self.client.cancel(futures)
 
 
-JOBQUEUE = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
-
-
-def _jobqueue_cluster(spec):
-    import dask_jobqueue
-
-    options = dict(spec)
-    kind = str(options.pop("type", "")).lower()
-    jobs = options.pop("jobs", 1)
-    options.setdefault("python", sys.executable)  # workers run this environment's Python (it must be on the nodes)
-    if kind not in JOBQUEUE:
-        raise InputError(f"[cluster] type = {kind!r}: choose one of {', '.join(JOBQUEUE)}")
-    try:
-        cluster = getattr(dask_jobqueue, JOBQUEUE[kind])(**options)
-    except (TypeError, ValueError) as error:  # dask-jobqueue's word for an unknown or bad option
-        raise InputError(f"[cluster]: {str(error).splitlines()[0]}") from None
-    cluster.scale(jobs=jobs)
-    return cluster
-
-
 @contextlib.contextmanager
 def executor(client=None, scheduler=None, workers=None, cluster=None, serial=False):
     """The executor for a run, closing whatever it started on exit."""
@@ -77,8 +56,10 @@ def executor(client=None, scheduler=None, workers=None, cluster=None, serial=Fal
             yield DaskExecutor(connected)
         return
     if cluster:
-        with _jobqueue_cluster(cluster) as started, Client(started) as connected:
-            yield DaskExecutor(connected)
+        from .batch import JobqueueExecutor, jobqueue_client
+
+        with jobqueue_client(cluster) as (connected, watchdog):
+            yield JobqueueExecutor(connected, watchdog)
         return
     threads = workers or os.cpu_count()
     with (

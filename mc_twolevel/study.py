@@ -27,8 +27,8 @@ Carlo noise is usually a small share of an output's variance over the design.
 
 Optional keys: ``chunk_trials`` (trials per random-stream chunk; the model's
 default otherwise), ``max_trials`` (cap per point in precision mode, default
-1e9), a ``[cluster]`` table for dask-jobqueue (``type = "slurm"``,
-``jobs = 4`` and the cluster's own options), and a ``[plot]`` table whose
+1e9), a ``[cluster]`` table of batch worker jobs (``type = "slurm"``,
+``jobs = 4``, ``cores``, ``memory``, ``walltime``: see :mod:`mc_twolevel.batch`), and a ``[plot]`` table whose
 ``outputs`` list picks the panels of the standard figure. Neither ``cluster``
 nor ``plot`` changes the numbers, so neither is part of the study's hash.
 """
@@ -47,6 +47,7 @@ import numpy as np
 
 from . import designs, engine
 from . import store as stores
+from .batch import check_batch_system, check_cluster
 from .errors import InputError
 from .parallel import Progress, executor
 from .registry import get_model
@@ -134,6 +135,8 @@ class Study:
             raise InputError("[params] and [sweep] must be tables")
         self.sweep = {key: _sweep_values(key, spec) for key, spec in self.sweep.items()}
         self.plot_outputs = self._plot_outputs()
+        if self.cluster is not None:
+            self.cluster = check_cluster(self.cluster)
         self.base = self.spec.params.resolve(self.params)
         self.design = designs.parse(self.sample, self.seed) if self.sample is not None else None
         if self.design is None:
@@ -234,42 +237,63 @@ class Study:
             return items[:0]
         return engine.fixed_plan(len(self.points), self.trials, self.chunk_trials)
 
-    def run(self, store=None, client=None, scheduler=None, workers=None, progress=None):
+    def run(self, store=None, client=None, scheduler=None, workers=None, progress=None, shard=None):
         """Run the study and return its Dataset; with ``store``, write and resume it there.
 
         ``client`` (a ``distributed.Client``) or ``scheduler`` (an address) runs on an
         existing cluster; otherwise ``workers`` cores of this machine (default: all),
-        or this process alone when ``workers == 1`` and no store is kept.
+        or this process alone when ``workers == 1`` and no store is kept. With
+        ``shard`` (``"I/N"``, see :mod:`mc_twolevel.shards`) only that share is
+        computed, and None is returned unless this shard is the last to finish
+        and assembles the store.
         """
+        from . import shards
+
         if workers is not None:
             workers = _whole("workers", workers, 1)
+        if shard is not None:
+            shard = shards.Shard.parse(shard)
+            shards.check(self, store)
         if store is not None:
             finished = stores.open_finished(store, self.hash)
             if finished is not None:
                 return finished
+        if self.cluster and client is None and scheduler is None:
+            check_batch_system(self.cluster["type"])  # before anything is written
         tables = self.plan_tables()
         description = json.dumps(self.describe(), default=str)
-        ledger = (
-            stores.open_ledger(store, self.hash, self.spec.layout.size, description)
-            if store is not None
-            else stores.MemoryLedger(self.spec.layout.size)
-        )
-        compile_seconds = self._compile(tables[0])
-        bar = Progress(progress)
-        started = time.perf_counter()
-        serial = workers == 1 and store is None and client is None and scheduler is None
-        try:
-            with executor(client, scheduler, workers, self.cluster, serial) as runner:
-                totals, trials = engine.execute(
-                    self.spec, self.thetas, tables, self.seed, ledger, self.next_round, runner, bar
-                )
-        finally:
-            bar.close()
-        timings = {"compile_seconds": compile_seconds, "run_seconds": time.perf_counter() - started}
+        running = {"client": client, "scheduler": scheduler, "workers": workers, "progress": progress}
+        if shard is not None:
+            ledger = stores.open_ledger(shards.ledger_path(store, shard), self.hash, self.spec.layout.size, description)
+            self._execute(tables, ledger, shards.next_round(self, shard), **running)
+            if not shards.finish(store, shard, self.hash):
+                return None
+        if store is not None:
+            ledger = stores.open_ledger(store, self.hash, self.spec.layout.size, description)
+            shards.adopt(self, store, ledger)
+        else:
+            ledger = stores.MemoryLedger(self.spec.layout.size)
+        totals, trials, timings = self._execute(tables, ledger, self.next_round, **running)
         dataset = to_dataset(self, totals, trials, timings)
         if store is not None:
             stores.write_finished(dataset, store)
+            shards.remove(store, self.hash)
         return dataset
+
+    def _execute(self, tables, ledger, next_round, client, scheduler, workers, progress):
+        """Run the rounds ``next_round`` plans into ``ledger``; per-point totals, trials and timings."""
+        compile_seconds = self._compile(tables[0])
+        bar = Progress(progress)
+        started = time.perf_counter()
+        serial = workers == 1 and isinstance(ledger, stores.MemoryLedger) and client is None and scheduler is None
+        try:
+            with executor(client, scheduler, workers, self.cluster, serial) as runner:
+                totals, trials = engine.execute(
+                    self.spec, self.thetas, tables, self.seed, ledger, next_round, runner, bar
+                )
+        finally:
+            bar.close()
+        return totals, trials, {"compile_seconds": compile_seconds, "run_seconds": time.perf_counter() - started}
 
     def analyze(self, results):
         """Sensitivity indices of every output over this study's evaluated design.

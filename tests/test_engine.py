@@ -135,21 +135,6 @@ def test_netcdf_stores_are_written_whole(tmp_path):
     xr.testing.assert_equal(xr.load_dataset(path), ds)
 
 
-def test_a_cluster_table_builds_a_jobqueue_cluster_without_submitting(monkeypatch):
-    cluster = parallel._jobqueue_cluster(
-        {"type": "slurm", "cores": 2, "memory": "4GB", "jobs": 0, "walltime": "00:10:00"}
-    )
-    try:
-        script = cluster.job_script()
-        assert "#SBATCH" in script and "00:10:00" in script
-    finally:
-        cluster.close()
-    with pytest.raises(mc.InputError, match="type = 'kubernetes'"):
-        parallel._jobqueue_cluster({"type": "kubernetes"})
-    with pytest.raises(mc.InputError, match=r"\[cluster\]"):
-        parallel._jobqueue_cluster({"type": "slurm", "cores": 2, "memory": "4GB", "colour": "blue"})
-
-
 def test_counters_follow_from_the_outputs_and_every_condition_is_counted():
     from mc_twolevel.model import CounterLayout, Dim, Mean, Probability
 
