@@ -373,14 +373,18 @@ def allocation_cores():
     return None
 
 
+SCHEDULER_FILE_WAIT = 60  # seconds to wait for a scheduler file to appear
+
+
 @contextlib.contextmanager
-def scheduler_file_client(path, wait=60):
+def scheduler_file_client(path, wait=None):
     """A client of the scheduler named in a Dask scheduler file, waiting ``wait`` s for the file to appear
     (a scheduler job may still be starting)."""
     import json
 
     from distributed import Client
 
+    wait = SCHEDULER_FILE_WAIT if wait is None else wait
     deadline = time.monotonic() + wait
     while not os.path.exists(path):
         if time.monotonic() > deadline:

@@ -10,6 +10,7 @@ import dataclasses
 import signal
 import sys
 import textwrap
+import threading
 from importlib.metadata import version
 from pathlib import Path
 
@@ -209,20 +210,28 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, as a batch system sends before a job's walltime."""
 
 
+@contextlib.contextmanager
 def _terminate_like_interrupt():
     """SIGTERM unwinds the run as Ctrl-C does (finished work stays in the store), then exit 143."""
 
     def handler(signum, frame):
         raise Terminated
 
-    signal.signal(signal.SIGTERM, handler)
+    if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    _terminate_like_interrupt()
     try:
-        status = args.handler(args)
+        with _terminate_like_interrupt():
+            status = args.handler(args)
     except InputError as error:
         message = textwrap.fill(f"mc-twolevel: error: {error}", width=100)
         print(message, file=sys.stderr)

@@ -132,7 +132,7 @@ def _cancel_when_working(logs, cancelled):
 
 @needs_slurm
 def test_a_worker_job_cancelled_mid_run_is_replaced_and_the_run_ends_identical(tmp_path):
-    kw = dict(sweep=SWEEP, trials=16_000_000, seed=5, chunk_trials=1_000_000)
+    kw = dict(sweep=SWEEP, trials=10_000_000, seed=5, chunk_trials=1_000_000)
     study = mc.Study("compliance", cluster=_cluster(tmp_path), **kw)
     cancelled = []
     canceller = threading.Thread(target=_cancel_when_working, args=(tmp_path / "logs", cancelled), daemon=True)
@@ -174,7 +174,7 @@ def test_a_driver_job_cut_by_its_walltime_resumes_in_resubmitted_jobs_to_the_sam
     for key, value in directives.items():
         script = re.sub(rf"^#SBATCH {key}=.*$", f"#SBATCH {key}={value}", script, flags=re.MULTILINE)
     (tmp_path / "driver.sh").write_text(script)
-    study, store = _write_study(tmp_path / "long.toml", 60_000_000, 2_000_000, 8), tmp_path / "long.zarr"
+    study, store = _write_study(tmp_path / "long.toml", 40_000_000, 2_000_000, 8), tmp_path / "long.zarr"
     subprocess.run(["sbatch", str(tmp_path / "driver.sh"), str(study), str(store)], check=True, env=_environment(),
                    capture_output=True, cwd=tmp_path)  # fmt: skip
     unbroken = mc.Study.from_toml(study).run(workers=1)

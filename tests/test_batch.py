@@ -1,0 +1,155 @@
+"""Batch systems without one: the [cluster] allow-list, the job script, allocations, SIGTERM, scheduler files."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import dask
+import pytest
+import xarray as xr
+import zarr
+from hypothesis import given
+from hypothesis import strategies as st
+
+import mc_twolevel as mc
+from mc_twolevel import batch
+from mc_twolevel.cli import main
+
+README_CLUSTER = {"type": "slurm", "jobs": 4, "cores": 8, "memory": "16GB", "walltime": "02:00:00"}
+
+
+def _cli(capsys, *args):
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, " ".join(captured.err.split())
+
+
+@pytest.mark.parametrize("key", ["job_script_prologue", "python", "job_extra_directives", "account", "queue"])
+def test_site_settings_in_a_study_are_refused_by_name(tmp_path, capsys, key):
+    path = tmp_path / "s.toml"
+    path.write_text(f'model = "compliance"\n[cluster]\ntype = "slurm"\ncores = 1\nmemory = "1GB"\n{key} = ["id"]\n')
+    status, _, said = _cli(capsys, "run", str(path), "--out", str(tmp_path / "s.zarr"))
+    assert status == 2 and f"[cluster] may not set {key}" in said and "jobqueue.yaml" in said, said
+    assert not (tmp_path / "s.zarr").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("memory", "1GB; id"), ("walltime", "01:00:00\n#SBATCH -A x"), ("log_directory", "logs $(id)"),
+     ("job_name", "a b"), ("scheduler_options", {"host": "h; id"}), ("scheduler_options", {"dashboard": True}),
+     ("cores", 0), ("cores", "8"), ("type", "kubernetes"), ("start_timeout", -1), ("colour", "blue")],
+)  # fmt: skip
+def test_values_that_could_reach_a_shell_or_are_unknown_are_refused(key, value):
+    with pytest.raises(mc.InputError, match=rf"\[cluster\].*{key}"):
+        batch.check_cluster({"type": "slurm", "cores": 1, "memory": "1GB", key: value})
+
+
+def test_job_bounds_are_checked():
+    with pytest.raises(mc.InputError, match="not both"):
+        batch.check_cluster({"type": "slurm", "jobs": 2, "maximum_jobs": 4})
+    with pytest.raises(mc.InputError, match="minimum_jobs = 5 is above maximum_jobs = 2"):
+        batch.check_cluster({"type": "slurm", "minimum_jobs": 5, "maximum_jobs": 2})
+    with pytest.raises(mc.InputError, match="processes may not exceed cores"):
+        batch.check_cluster({"type": "slurm", "cores": 2, "processes": 4})
+
+
+def test_the_readme_job_script_runs_one_threaded_worker_that_retires_before_its_walltime():
+    script = batch.job_script(README_CLUSTER)
+    assert "#SBATCH --cpus-per-task=8" in script and "#SBATCH -t 02:00:00" in script and "#SBATCH -n 1" in script
+    worker = script.strip().splitlines()[-1]
+    assert "--nthreads 8" in worker and "--nworkers" not in worker
+    assert "--lifetime 6600s --lifetime-stagger 150s" in worker
+    assert "#SBATCH -A" not in script and "#SBATCH -p" not in script
+
+
+def test_site_settings_come_from_the_users_dask_configuration():
+    site = {"jobqueue.slurm.account": "polsci", "jobqueue.slurm.queue": "long",
+            "jobqueue.slurm.job-script-prologue": ["module load python/3.11"]}  # fmt: skip
+    with dask.config.set(site):
+        script = batch.job_script(README_CLUSTER)
+    assert "#SBATCH -A polsci" in script and "#SBATCH -p long" in script and "module load python/3.11" in script
+
+
+@given(st.integers(60, 30 * 86400))
+def test_a_worker_always_retires_before_its_walltime(walltime):
+    life, stagger = batch.lifetime(walltime)
+    assert life > 0 and life + stagger < walltime
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90", 5400), ("01:30", 5400), ("01:30:15", 5415), ("2-00:00:00", 172800), ("x", None)]
+)
+def test_walltimes_read_as_batch_systems_write_them(text, seconds):
+    assert batch.walltime_seconds(text) == seconds
+
+
+def test_show_job_script_prints_it_and_submits_nothing(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    table = "".join(f'{k} = "{v}"\n' if isinstance(v, str) else f"{k} = {v}\n" for k, v in README_CLUSTER.items())
+    path.write_text(f'model = "compliance"\n[cluster]\n{table}')
+    status, out, _ = _cli(capsys, "run", str(path), "--show-job-script")
+    assert status == 0 and out.startswith("#!/usr/bin/env bash") and "--nthreads 8" in out
+    assert not (tmp_path / "results").exists() and not os.path.exists("results/s.zarr")
+
+
+@pytest.mark.parametrize(
+    ("environment", "cores"),
+    [({"SLURM_CPUS_PER_TASK": "1", "SLURM_CPUS_ON_NODE": "2"}, 1), ({"SLURM_CPUS_ON_NODE": "1"}, 1),
+     ({"PBS_NP": "1"}, 1), ({}, None), ({"SLURM_CPUS_ON_NODE": "10000"}, os.cpu_count())],
+)  # fmt: skip
+def test_inside_an_allocation_the_run_uses_its_cores(monkeypatch, tmp_path, capsys, environment, cores):
+    for name in ("SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE", "PBS_NUM_PPN", "NCPUS", "PBS_NP"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert batch.allocation_cores() == cores
+    seen = []
+    monkeypatch.setattr(mc.Study, "run", lambda self, **kw: seen.append(kw["workers"]))
+    path = tmp_path / "s.toml"
+    path.write_text('model = "compliance"\ntrials = 1000\n')
+    main(["run", str(path), "--out", str(tmp_path / "s.zarr")])
+    assert seen == [cores]
+
+
+def test_sigterm_checkpoints_exits_143_and_the_run_resumes_to_the_same_bits(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('model = "compliance"\ntrials = 2_000_000\nchunk_trials = 125_000\nseed = 4\n'
+                    "[sweep]\nshadow = [0, 1]\n")  # fmt: skip
+    out = tmp_path / "s.zarr"
+    command = [sys.executable, "-m", "mc_twolevel", "run", str(path), "--out", str(out), "--workers", "1"]
+    environment = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(mc.__file__))}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=environment)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / "ledger" / "counters" / "c").exists():  # a chunk of finished work is in the store
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, said = process.communicate(timeout=60)
+    assert process.returncode == 143 and "terminated (SIGTERM)" in said and "to resume" in said, said
+    assert zarr.open_group(out, mode="r").attrs["mc_twolevel_status"] == "running"
+    assert subprocess.run(command, env=environment, capture_output=True).returncode == 0
+    whole = mc.Study.from_toml(path).run(workers=1)
+    xr.testing.assert_equal(whole.drop_attrs(), xr.open_zarr(out, consolidated=False).load().drop_attrs())
+
+
+def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, dask_client, monkeypatch):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'model = "compliance"\ntrials = 40_000\nchunk_trials = 10_000\nseed = 2\n[sweep]\nshadow = [0, 1]\n'
+    )
+    dask_client.write_scheduler_file(str(tmp_path / "scheduler.json"))
+    out = tmp_path / "s.zarr"
+    status, printed, _ = _cli(
+        capsys, "run", str(path), "--out", str(out), "--scheduler-file", str(tmp_path / "scheduler.json")
+    )
+    assert status == 0 and "80,000 trials" in printed
+    xr.testing.assert_equal(mc.Study.from_toml(path).run(workers=1).drop_attrs(),
+                            xr.open_zarr(out, consolidated=False).load().drop_attrs())  # fmt: skip
+    monkeypatch.setattr(batch, "SCHEDULER_FILE_WAIT", 1)
+    status, _, said = _cli(
+        capsys, "run", str(path), "--out", str(tmp_path / "t.zarr"), "--scheduler-file", "nowhere.json"
+    )
+    assert status == 3 and "--scheduler-file nowhere.json did not appear within 1 s" in said
