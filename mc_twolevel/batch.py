@@ -360,8 +360,15 @@ def _close(cluster):
     for job in list(getattr(cluster, "_created", ())):
         if getattr(job, "job_id", 1) is None and job.status == Status.created:
             job.status = Status.failed
-    with contextlib.suppress(Exception):
+    try:
         cluster.close(timeout=30)
+    except AssertionError:  # dask-jobqueue asserts on jobs it lost track of: cancel every job it made, by id
+        ids = [job.job_id for job in getattr(cluster, "_created", ()) if getattr(job, "job_id", None)]
+        if ids:
+            _ask([cluster.job_cls.cancel_command, *ids])
+    except Exception as error:  # cleanup: say so, and do not hide why the run ended
+        print(f"mc-twolevel: warning: the worker jobs may not all be cancelled ({error!r}); check the queue",
+              file=sys.stderr)  # fmt: skip
 
 
 def allocation_cores():

@@ -231,9 +231,10 @@ def _package_digest(module_name):
     module = importlib.import_module(module_name.split(".")[0])
     if not getattr(module, "__file__", None):
         return None
-    digest = hashlib.sha256()
     root = Path(module.__file__).parent
-    for path in sorted(root.rglob("*.py")):
+    files = sorted(root.rglob("*.py")) if hasattr(module, "__path__") else [Path(module.__file__)]
+    digest = hashlib.sha256()
+    for path in files:
         digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()
 
