@@ -20,6 +20,7 @@ plan). It keeps no per-trial arrays, so memory stays flat however many trials
 run, and it is compiled with ``nogil=True`` so threads run kernels in parallel.
 """
 
+import dataclasses
 from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -219,7 +220,8 @@ class TaskKernel:
 
         if self.kernel not in _PAYLOADS:  # pickled once per process, not once per task
             _PAYLOADS[self.kernel] = (_kernel_reference(self.kernel), cloudpickle.dumps(self.kernel))
-        return _rebuild_task_kernel, ((self.name, self.version, self.size, self.streams), *_PAYLOADS[self.kernel])
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "kernel"}
+        return _rebuild_task_kernel, (fields, *_PAYLOADS[self.kernel])
 
 
 def _package_digest(module_name):
@@ -267,7 +269,7 @@ def _rebuild_task_kernel(fields, reference, payload):
         kernel = kernel if kernel is not None else cloudpickle.loads(payload)
         if reference:
             _KERNELS[reference] = kernel
-    return TaskKernel(fields[0], fields[1], kernel, *fields[2:])
+    return TaskKernel(kernel=kernel, **fields)
 
 
 def _import_kernel(reference):

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+import dask
 import pytest
 import xarray as xr
 import zarr
@@ -174,7 +175,7 @@ def test_a_driver_job_cut_by_its_walltime_resumes_in_resubmitted_jobs_to_the_sam
     for key, value in directives.items():
         script = re.sub(rf"^#SBATCH {key}=.*$", f"#SBATCH {key}={value}", script, flags=re.MULTILINE)
     (tmp_path / "driver.sh").write_text(script)
-    study, store = _write_study(tmp_path / "long.toml", 40_000_000, 2_000_000, 8), tmp_path / "long.zarr"
+    study, store = _write_study(tmp_path / "long.toml", 50_000_000, 2_000_000, 8), tmp_path / "long.zarr"
     subprocess.run(["sbatch", str(tmp_path / "driver.sh"), str(study), str(store)], check=True, env=_environment(),
                    capture_output=True, cwd=tmp_path)  # fmt: skip
     unbroken = mc.Study.from_toml(study).run(workers=1)
@@ -201,14 +202,6 @@ def test_a_four_task_job_array_equals_one_run(tmp_path, job_name):
     assert not Path(str(store) + ".shards").exists()
     one = mc.Study.from_toml(study).run(workers=1)
     xr.testing.assert_equal(one.drop_attrs(), xr.open_zarr(store, consolidated=False).load().drop_attrs())
-
-
-def _run_cli(args, seconds, **environment):
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "mc_twolevel", *args], capture_output=True, text=True,
-                          env=_environment(**environment), timeout=seconds)  # fmt: skip
-    done.stderr = " ".join(done.stderr.split())  # the message is one paragraph, wrapped
-    return done, time.monotonic() - started
 
 
 def _main(args, capsys):
@@ -244,19 +237,19 @@ def test_a_batch_system_that_does_not_answer_is_a_clear_error_within_30_s(tmp_pa
 
 
 @needs_slurm
-def test_jobs_the_batch_system_will_not_start_stop_the_run_with_its_reason(tmp_path):
+def test_jobs_the_batch_system_will_not_start_stop_the_run_with_its_reason(tmp_path, capsys):
     study = _write_study(tmp_path / "s.toml", 100_000, 100_000, 1, cluster=_cluster(tmp_path, start_timeout=5))
-    done, seconds = _run_cli(["run", str(study), "--out", str(tmp_path / "s.zarr")], 90,
-                             DASK_JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES='["--begin=now+3600"]')  # fmt: skip
-    assert done.returncode == 3, done.stderr
-    assert "no worker connected for 5 s" in done.stderr and "PENDING, reason: BeginTime" in done.stderr, done.stderr
-    assert "--begin=now+3600" in done.stderr, "the job script was not shown before submitting"
+    with dask.config.set({"jobqueue.slurm.job-extra-directives": ["--begin=now+3600"]}):  # a site setting
+        status, said, _ = _main(["run", str(study), "--out", str(tmp_path / "s.zarr")], capsys)
+    assert status == 3 and "no worker connected for 5 s" in said and "PENDING, reason: BeginTime" in said, said
+    assert "#SBATCH --begin=now+3600" in said, "the job script was not shown before submitting"
+    assert not _squeue("dask-worker"), "the pending job was left in the queue"
 
 
 @needs_slurm
-def test_a_job_script_slurm_rejects_is_refused_in_sbatch_words_before_submitting(tmp_path):
+def test_a_job_script_slurm_rejects_is_refused_in_sbatch_words_before_submitting(tmp_path, capsys):
     study = _write_study(tmp_path / "s.toml", 100_000, 100_000, 1, cluster=_cluster(tmp_path, memory="900GB"))
-    done, _ = _run_cli(["run", str(study), "--out", str(tmp_path / "s.zarr")], 60)
-    assert done.returncode == 3 and "sbatch --test-only" in done.stderr, done.stderr
-    assert "Requested node configuration is not available" in done.stderr
+    status, said, _ = _main(["run", str(study), "--out", str(tmp_path / "s.zarr")], capsys)
+    assert status == 3 and "SLURM refuses the worker job script (sbatch --test-only)" in said, said
+    assert "Requested node configuration is not available" in said
     assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir()), "a job was submitted"
