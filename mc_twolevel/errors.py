@@ -1,4 +1,4 @@
-"""The one exception type for bad user input."""
+"""The exception types: bad user input (exit 2) and an environment that failed the run (exit 3)."""
 
 
 class InputError(ValueError):
