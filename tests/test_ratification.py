@@ -320,3 +320,50 @@ def test_offers_under_priors_are_optimal(constituency, proposer):
     x = np.append(np.linspace(0, 1, 20_001), ratification.plan(point).first_offer)
     value = (x if proposer == "a" else 1 - x) * prior_cdf(point, "a", x) * prior_cdf(point, "b", 1 - x)
     assert value[-1] >= value[:-1].max() - 1e-7
+
+
+def _prior_belief(point, state, shares):
+    """P(state ratifies its own ``shares``) from the scipy reference, mixed over the reverberation."""
+    r = np.asarray(shares, dtype=float) + point[f"side_{state}"]
+    reverb, backlash = point[f"reverb_{state}"], point[f"backlash_{state}"]
+    return (1 - backlash) * prior_cdf(point, state, r + reverb) + backlash * prior_cdf(point, state, r - reverb)
+
+
+def _own_kinks(point, s):
+    """Own shares where a belief without spread has a kink or an atom."""
+    centre, reverb, shock = point[f"mu_{s}"] - point[f"side_{s}"], point[f"reverb_{s}"], point[f"shock_{s}"]
+    return [centre + d + e for d in (-reverb, reverb) for e in (-shock, 0.0, shock)]
+
+
+closed_state = lambda s: {
+    f"mu_{s}": st.floats(-0.2, 1.0), f"shock_{s}": st.sampled_from([0.0, 0.05, 0.1, 0.3]),
+    f"side_{s}": st.sampled_from([0.0, 0.07]), f"reverb_{s}": st.sampled_from([0.0, 0.1]),
+    f"backlash_{s}": st.sampled_from([0.0, 0.3]), f"turnout_{s}": st.sampled_from([1.0, 0.5]),
+    f"n_{s}": st.sampled_from([1, 3]), f"veto_{s}": st.sampled_from([0.0, 0.0, 0.2]),
+}  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(params=st.fixed_dictionaries({**closed_state("a"), **closed_state("b"), "proposer": st.sampled_from("ab"),
+                                     "shock_dist": st.sampled_from(["uniform", "normal"]),
+                                     "protocol": st.sampled_from(["ultimatum", "nash"])}))  # fmt: skip
+def test_offers_under_closed_form_beliefs_beat_every_share_and_kink(params):
+    # constituencies without spread: beliefs have kinks (range ends, atoms, shifted by reverberation);
+    # the plan's offer, valued exactly, is at least as good as any share on a dense grid or at a kink
+    point = ratification.PARAMS.resolve({**params, "info": "incomplete"})
+    kinks = [*_own_kinks(point, "a"), *(1 - y for y in _own_kinks(point, "b"))]  # in a's share
+    lo, hi = point["veto_a"], 1 - point["veto_b"]
+    x = np.array([v for v in [*np.linspace(0, 1, 4001), *kinks] if lo <= v <= hi])
+    own = x if point["proposer"] == "a" else 1 - x
+    if point["protocol"] == "nash":
+        own = x ** point["w"] * (1 - x) ** (1 - point["w"])
+    value = lambda xs, own: own * _prior_belief(point, "a", xs) * _prior_belief(point, "b", 1 - xs)
+    offer = ratification.plan(point).first_offer
+    best = value(x, own).max() if len(x) else 0.0
+    if np.isnan(offer):
+        assert best <= 0.0
+        return
+    own_offer = offer if point["proposer"] == "a" else 1 - offer
+    if point["protocol"] == "nash":
+        own_offer = offer ** point["w"] * (1 - offer) ** (1 - point["w"])
+    assert value(np.array([offer]), own_offer)[0] >= best - 1e-10
