@@ -50,7 +50,8 @@ def _state(rng, s):
         f"n_{s}": int(rng.choice([1, 1, 3, 11, 25, 51, 101])), f"mu_{s}": rng.uniform(0.0, 0.8),
         f"shock_{s}": 0.0 if rng.random() < 0.15 else rng.uniform(0.02, 0.5), f"spread_{s}": spread,
         f"turnout_{s}": 1.0 if rng.random() < 0.5 else rng.uniform(0.3, 1.0),
-        f"quota_{s}": float(rng.choice([0.5, 2 / 3, 1.0])), f"side_{s}": 0.0 if rng.random() < 0.5 else rng.uniform(0, 0.1),
+        f"quota_{s}": float(rng.choice([0.5, 2 / 3, 1.0])),
+        f"side_{s}": 0.0 if rng.random() < 0.5 else rng.uniform(0, 0.1),
         f"reverb_{s}": float(rng.choice([0.0, 0.0, 0.1])), f"backlash_{s}": float(rng.choice([0.0, 0.3])),
     }  # fmt: skip
 

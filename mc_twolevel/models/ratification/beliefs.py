@@ -261,7 +261,7 @@ def belief_form(point, state, threshold):
 # --- beliefs evaluated anywhere (plan and kernel) ---------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def interpolate(table, share):
     """Linear interpolation of a belief table at ``share`` (clamped to [0, 1])."""
     if share <= 0.0:
@@ -284,7 +284,7 @@ def _shocked(e, shock, normal):
     return min(max((e + shock) / (2.0 * shock), 0.0), 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def believe(table, form, share):
     """P(a state ratifies at its own ``share``) under the prior: exact for a closed form, else
     the table interpolated (smooth beliefs only)."""
@@ -387,10 +387,11 @@ def best_offer(lo, hi, nash, proposer_a, w, tables, forms, updates, ats, extra):
 def _own_share_offers(table, form, lo_own, hi_own):
     """For a proposer that knows its own floor: candidate own shares in [lo_own, hi_own] (sorted),
     each's value ``share x P(responder ratifies 1 - share)``, and for each candidate the index
-    of the best one at or above it (-1 where none is positive; ties to the smaller share). The
+    of the best one at or above it (-1 where none is positive; ties to the smaller share), and
+    for each grid share the first candidate at or above it (a constant-time search). The
     candidates are the grid, the ends, the responder's kinks and each grid-local maximum refined."""
     if lo_own > hi_own:
-        return np.empty(0), np.empty(0), np.empty(0, dtype=np.int64)
+        return np.empty(0), np.empty(0), np.empty(0, dtype=np.int64), np.zeros(GRID, dtype=np.int64)
     no_update = np.zeros(2, dtype=np.int64)
     tables = np.empty((2, GRID))
     tables[0], tables[1] = table, table
@@ -419,7 +420,8 @@ def _own_share_offers(table, form, lo_own, hi_own):
         if share_values[i] > 0.0 and (running < 0 or share_values[i] >= share_values[running]):
             running = i
         best[i] = running
-    return shares, share_values, best
+    cells = np.searchsorted(shares, np.arange(GRID) / (GRID - 1))
+    return shares, share_values, best, cells
 
 
 class Plan(NamedTuple):
@@ -430,6 +432,7 @@ class Plan(NamedTuple):
     own_shares: np.ndarray  # a proposer knowing its own floor: candidate own shares, sorted
     own_values: np.ndarray  # their values (share x P(responder ratifies))
     own_best: np.ndarray  # the best candidate at or above each (-1: none)
+    own_cells: np.ndarray  # [share index]: the first candidate at or above that grid share
     first_offer: float  # a's share offered under prior beliefs (NaN: none)
     first_believed: np.ndarray  # [state]: the probability each believes its state ratifies the first offer
     second_offers: np.ndarray  # [REJECTED.*]: a's share offered after that rejection (NaN: none)
@@ -471,7 +474,7 @@ def plan(point):
                     _belief(ratify[responder], forms[responder], share, updates[responder], first_believed[responder])
                     > 0
                 )
-    own = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))
+    own = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64), np.zeros(GRID, dtype=np.int64))
     if (point["info"], point["protocol"], point["poll"]) == ("asymmetric", "ultimatum", False):
         responder, own_veto, other_veto = (1, "veto_a", "veto_b") if proposer_a else (0, "veto_b", "veto_a")
         own = _own_share_offers(ratify[responder], forms[responder], point[own_veto], 1.0 - point[other_veto])

@@ -8,7 +8,7 @@ import numpy as np
 from ...model import CounterLayout, add_sample
 from ...params import flag
 from ...rng import beta, normal, normal_quantile, uniform
-from .beliefs import believe
+from .beliefs import GRID, believe
 from .declarations import INFO_CODE, KEY, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, RENEGOTIATION, SHOCK_DIST, STATE, P
 
 C = CounterLayout(OUTPUTS).slots()
@@ -77,15 +77,17 @@ def _offer_from_points(lo, hi, protocol, proposer_a, w, fa1, fa2, ba, cb1, cb2, 
     return best_x
 
 
-@numba.njit
-def _offer_own_known(own_floor, responder_table, responder_form, shares, values, best, lo_own, hi_own):
+@numba.njit(inline="always")
+def _offer_own_known(own_floor, responder_table, responder_form, shares, values, best, cells, lo_own, hi_own):
     """Ultimatum offer (the proposer's own share) by a proposer that knows only its own floor:
     its floor, or the best of the plan's candidates above it, whichever is worth more."""
     start = max(own_floor, lo_own)
     if start > hi_own:
         return -1.0
     exact = start * believe(responder_table, responder_form, 1.0 - start)
-    i = np.searchsorted(shares, start)
+    i = cells[min(max(int(start * (GRID - 1)), 0), GRID - 1)]  # the first candidate at or above start's cell
+    while i < len(shares) and shares[i] < start:
+        i += 1
     j = best[i] if i < len(shares) else -1
     if j >= 0 and values[j] > exact:
         return shares[j]
@@ -185,8 +187,8 @@ def _state_values(theta):
 
 @numba.njit(nogil=True, cache=True)
 def kernel(
-    theta, ratify, forms, own_shares, own_values, own_best, first_offer, first_believed, second_offers, second_signed,
-    screening, linkage, trials, states, totals
+    theta, ratify, forms, own_shares, own_values, own_best, own_cells, first_offer, first_believed, second_offers,
+    second_signed, screening, linkage, trials, states, totals
 ):  # fmt: skip
     """Add the counts of ``trials`` ratification trials at ``theta`` into ``totals``, with the
     point's :class:`~.beliefs.Plan` as tables. Helpers on the per-trial path take scalars: a
@@ -240,10 +242,10 @@ def kernel(
                                  (polls[0, 0], polls[0, 1]), (polls[1, 0], polls[1, 1]),
                                  p[0, KEY.backlash], p[1, KEY.backlash])  # fmt: skip
         elif own_known and proposer_a:
-            x = _offer_own_known(floor_a, ratify[1], forms[1], own_shares, own_values, own_best, lo, hi)
+            x = _offer_own_known(floor_a, ratify[1], forms[1], own_shares, own_values, own_best, own_cells, lo, hi)
         elif own_known:
-            own = _offer_own_known(1.0 - cap_b, ratify[0], forms[0], own_shares, own_values, own_best, 1.0 - hi,
-                                   1.0 - lo)  # fmt: skip
+            own = _offer_own_known(1.0 - cap_b, ratify[0], forms[0], own_shares, own_values, own_best, own_cells,
+                                   1.0 - hi, 1.0 - lo)  # fmt: skip
             x = -1.0 if own < 0.0 else (cap_b if own == 1.0 - cap_b else (hi if own == 1.0 - hi else 1.0 - own))
         else:  # priors on both sides: one offer per point
             x = -1.0 if np.isnan(first_offer) else first_offer
