@@ -131,7 +131,7 @@ KNOWN_ANSWERS = (
     _one_ratifier("complete", "p_ratified", 1.0),
     _one_ratifier("complete", "mean_payoff_a", 0.5),
     *(
-        KnownAnswer("ratification", "R_a ~ U(0.5, 0.7), b proposes, incomplete: b offers the top, 0.7", output, value,
+        KnownAnswer("ratification", "R_a ~ U(0.5,0.7), b proposes, incomplete: offer at the top", output, value,
                     TOP_OF_RANGE)
         for output, value in (("p_invol", 0.0), ("mean_payoff_a", 0.7), ("mean_payoff_b", 0.3))
     ),
