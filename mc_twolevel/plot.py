@@ -80,7 +80,7 @@ def _value_label(dataset, name):
     if _is_probability(dataset, name):
         return "probability"
     units = dataset[name].attrs.get("units")
-    return f"mean [{units}]" if units else "mean"
+    return f"mean [{units}]" if units and units != "1" else "mean"
 
 
 def _title(dataset, name, extra=""):
@@ -98,7 +98,7 @@ def _limits(ax, dataset, name, values, lo, hi):
         return
     bottom, top = shown.min(), shown.max()
     if _is_probability(dataset, name):  # a little room beyond 0 and 1 so lines there stay visible
-        span, floor, ceiling = MIN_PROBABILITY_SPAN, -0.02 * MIN_PROBABILITY_SPAN, 1 + 0.02 * MIN_PROBABILITY_SPAN
+        span, floor, ceiling = MIN_PROBABILITY_SPAN, -0.02, 1.02
     else:
         se = np.ravel(dataset[schema.companion(name, schema.SE)].values)
         se = se[np.isfinite(se)]
@@ -143,6 +143,8 @@ def _band(ax, x, lo, hi, color):
 
 def _panel(dataset, name, ax, x, hue):
     """One panel: lines in the hue's order, each with its interval band."""
+    if dataset[x].dtype.kind in "bOU":  # choices and switches: categories, not numbers
+        dataset = dataset.assign_coords({x: (x, [str(v) for v in dataset[x].values], dataset[x].attrs)})
     data = dataset[name]
     zero = _all_zero(ax, dataset, name)
     lines = data.plot.line(x=x, hue=hue, ax=ax, add_legend=False, marker="o", ms=3)
@@ -284,7 +286,8 @@ def figure(dataset, names=None):
     low, high = int(dataset["trials"].min()), int(dataset["trials"].max())
     per_point = f"{low:,}" if low == high else f"{low:,} to {high:,}"
     title = f"{dataset.attrs.get('model', '')}: {per_point} trials per point, seed {dataset.attrs.get('seed')}"
-    fig.suptitle(f"{title}\n{caption}", fontsize=9)
+    width = int(fig.get_figwidth() * 11)  # characters that fit beside the legend at this font size
+    fig.suptitle("\n".join([title, *textwrap.wrap(caption, width)]), fontsize=9)
     return fig
 
 

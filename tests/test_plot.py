@@ -70,3 +70,17 @@ def test_one_point_plots_even_where_an_estimate_is_certain(tmp_path):
     assert float(ds.p_mutual) == 1.0 and float(ds.p_mutual_hi) == 1.0  # k = n: the whisker's length is 0
     path = plot_dataset(ds, tmp_path / "one.png")
     assert path.stat().st_size > 10_000
+
+
+def test_choices_and_switches_are_categories_on_the_axis():
+    ds = mc.sweep("compliance", grid={"known_end": [False, True], "reciprocity": ["assurance", "retaliation"]},
+                  params={"periods": 2}, trials=2_000, workers=1)  # fmt: skip
+    fig = figure(ds, ["p_mutual"])
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["False", "True"]
+    assert ax.get_xlabel().startswith("known_end: the agreement's last period is known")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "reciprocity = assurance",
+        "reciprocity = retaliation",
+    ]
+    plt.close(fig)
