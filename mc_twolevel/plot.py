@@ -247,18 +247,35 @@ def _design_figure(dataset, names):
     return fig, caption
 
 
+def _bar_rows(dataset, names):
+    """``(label, name, selection)`` per bar: scalars, and vector outputs of one label folded in."""
+    rows = []
+    for name in names:
+        data = dataset[name]
+        if not data.dims:
+            rows.append((name, name, {}))
+        elif data.size == 1:
+            (dim,) = data.dims
+            label = data[dim].values[0]
+            rows.append((f"{name}[{label}]", name, {dim: label}))
+    return rows
+
+
 def _bars_figure(dataset, names):
     """One point: scalars as bars with interval whiskers, each vector output on its own."""
-    scalars = [n for n in names if not dataset[n].dims]
-    vectors = [n for n in names if dataset[n].dims]
-    fig, axes = plt.subplots(1 + len(vectors), 1, figsize=(8, 0.4 * len(scalars) + 1.8 + 2.8 * len(vectors)),
+    rows = _bar_rows(dataset, names)
+    vectors = [n for n in names if dataset[n].dims and dataset[n].size > 1]
+    fig, axes = plt.subplots(1 + len(vectors), 1, figsize=(8, 0.4 * len(rows) + 1.8 + 2.8 * len(vectors)),
                              squeeze=False, layout="constrained")  # fmt: skip
     ax = axes[0, 0]
-    values = np.array([float(dataset[n]) for n in scalars])
-    lo = np.array([float(dataset[schema.companion(n, schema.LO)]) for n in scalars])
-    hi = np.array([float(dataset[schema.companion(n, schema.HI)]) for n in scalars])
-    labels = [f"{n}: {textwrap.shorten(dataset[n].attrs.get('long_name', ''), 50)}" for n in scalars]
-    ax.barh(labels, values, xerr=[np.nan_to_num(values - lo), np.nan_to_num(hi - values)], color="tab:blue")
+    pick = lambda name, suffix, where: float(dataset[name + suffix].sel(where))
+    values = np.array([pick(n, "", w) for _, n, w in rows])
+    lo = np.array([pick(n, schema.LO, w) for _, n, w in rows])
+    hi = np.array([pick(n, schema.HI, w) for _, n, w in rows])
+    labels = [f"{label}: {textwrap.shorten(dataset[n].attrs.get('long_name', ''), 50)}"
+              + (" (does not apply)" if np.isnan(v) else "") for (label, n, _), v in zip(rows, values)]  # fmt: skip
+    ax.barh(labels, np.nan_to_num(values), xerr=[np.nan_to_num(values - lo), np.nan_to_num(hi - values)],
+            color="tab:blue")  # fmt: skip
     ax.set_xlabel("estimate", fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     ax.invert_yaxis()
@@ -266,7 +283,7 @@ def _bars_figure(dataset, names):
         (dim,) = dataset[name].dims
         low = np.nan_to_num(dataset[name] - dataset[schema.companion(name, schema.LO)])
         high = np.nan_to_num(dataset[schema.companion(name, schema.HI)] - dataset[name])
-        ax.bar(dataset[dim].values, dataset[name].values, yerr=[low, high], capsize=2)
+        ax.bar([str(v) for v in dataset[dim].values], dataset[name].values, yerr=[low, high], capsize=2)
         ax.set_xlabel(_axis_label(dataset, dim), fontsize=8)
         ax.set_ylabel(_value_label(dataset, name), fontsize=8)
         ax.set_title(_title(dataset, name), fontsize=8)
