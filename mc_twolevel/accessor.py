@@ -30,9 +30,10 @@ class ResultsAccessor:
 
     @property
     def outputs(self):
-        """The outputs (variables that list companions in ``ancillary_variables``), in the
-        order the model declares them (stored order for a model not registered here)."""
-        found = [name for name, v in self._dataset.data_vars.items() if "ancillary_variables" in v.attrs]
+        """The outputs (variables with ``_se``, ``_lo`` and ``_hi`` companions), in the order
+        the model declares them (stored order for a model not registered here)."""
+        data = self._dataset.data_vars
+        found = [n for n in data if all(schema.companion(n, s) in data for s in (schema.SE, schema.LO, schema.HI))]
         try:
             declared = [o.name for o in get_model(self._dataset.attrs.get(schema.MODEL, "")).outputs]
         except InputError:

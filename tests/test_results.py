@@ -96,3 +96,10 @@ def test_the_accessor_on_one_point():
     table = ds.mc.table(["p_mutual", "p_adhere"])
     assert list(table.output) == ["p_mutual", "p_adhere"]
     assert float(table.estimate.iloc[0]) == float(ds.p_mutual)
+
+
+def test_the_accessor_reads_results_written_before_companions_were_linked(finished):
+    ds = xr.open_zarr(finished).load()
+    for name in ds.data_vars:
+        ds[name].attrs.pop("ancillary_variables", None)
+    assert "p_mutual" in ds.mc.outputs and "p_mutual_se" not in ds.mc.outputs and "trials" not in ds.mc.outputs
