@@ -185,7 +185,7 @@ def parser():
     top = argparse.ArgumentParser(
         prog="mc-twolevel",
         description="Monte Carlo studies of two-level games: list the models, run studies, draw figures.",
-        epilog="mc-twolevel COMMAND --help describes a command. Exit status: 0 done, 2 bad input.",
+        epilog="mc-twolevel COMMAND --help describes a command.",
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {version('mc_twolevel')}")
     commands = top.add_subparsers(dest="command", required=True)
