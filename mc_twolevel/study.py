@@ -335,10 +335,11 @@ class Study:
         state = stream_state(self.seed, (0, 0), self.spec.streams)
         self.spec.run(self.thetas[0], tables, CALIBRATION_TRIALS, state, self.spec.new_totals())
         cores = sum(client.nthreads().values()) if client is not None else workers or os.cpu_count()
-        minutes = (time.perf_counter() - started) / CALIBRATION_TRIALS * total / cores / 60
+        seconds = (time.perf_counter() - started) / CALIBRATION_TRIALS * total / cores
+        duration = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
         warnings.warn(
             f"this study runs {total:.2g} trials ({len(self.points):,} points x {self.trials:,}) in memory: "
-            f"roughly {minutes:.0f} min on {cores} core(s) at the speed just measured. Nothing is kept if it "
+            f"roughly {duration} on {cores} core(s) at the speed just measured. Nothing is kept if it "
             "is interrupted; pass store=PATH to make it resumable (and progress=True to see a bar).",
             LongRunWarning,
             stacklevel=3,

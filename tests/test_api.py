@@ -30,7 +30,9 @@ def test_sweep_takes_progress_and_a_client(dask_client, capsys):
 
 def test_a_long_run_without_a_store_warns_with_an_estimate(monkeypatch):
     monkeypatch.setattr(studies, "LONG_RUN_TRIALS", 10_000)
-    with pytest.warns(studies.LongRunWarning, match=r"4e\+04 trials \(2 points x 20,000\).*min on 1 core.*store="):
+    with pytest.warns(
+        studies.LongRunWarning, match=r"4e\+04 trials \(2 points x 20,000\).*roughly \d+ s on 1 core.*store="
+    ):
         mc.sweep("compliance", grid={"shadow": [0.0, 1.0]}, trials=20_000, workers=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error", studies.LongRunWarning)
