@@ -6,6 +6,7 @@ file) ends with a one-paragraph message and exit status 2, never a traceback.
 
 import argparse
 import dataclasses
+import math
 import sys
 import textwrap
 from importlib.metadata import version
@@ -53,11 +54,50 @@ def _default_out(study_path, suffix):
     return Path("results") / f"{Path(study_path).stem}{suffix}"
 
 
+def _starting(args):
+    """Say what is happening before the model loads and compiles (seconds, the first time)."""
+    print(f"mc-twolevel: loading {args.study} and its model's compiled kernel...", file=sys.stderr, flush=True)
+    if args.scheduler and args.workers:
+        print("mc-twolevel: warning: --workers is ignored with --scheduler; the scheduler's cluster has the "
+              "workers it has", file=sys.stderr)  # fmt: skip
+
+
+def _precision_note(study):
+    """A precision study runs whole chunks: say so when one chunk is far more than the target needs."""
+    if study.precision is None:
+        return
+    needed = math.ceil((1.96 * 0.5 / study.precision) ** 2)  # a probability's worst case, p = 1/2
+    if study.chunk_trials > 4 * needed:
+        smaller = 2 ** math.ceil(math.log2(needed))
+        print(f"mc-twolevel: note: precision = {study.precision:g} needs at most about {needed:,} trials per point "
+              f"for a probability, but a precision study runs whole chunks of chunk_trials = "
+              f"{study.chunk_trials:,}; add chunk_trials = {smaller:_} to the study for a quicker coarse run",
+              file=sys.stderr)  # fmt: skip
+
+
+def _run_study(study, store, args, option="--out"):
+    """``study.run`` on ``store``; a --trials/--seed override that meets the study's own store
+    (``option`` not given) is pointed at ``option``."""
+    try:
+        return study.run(store=store, scheduler=args.scheduler, workers=args.workers)
+    except InputError as error:
+        overridden = [f"--{k}" for k in ("trials", "seed") if getattr(args, k, None) is not None]
+        if overridden and not getattr(args, option[2:]) and "different study" in str(error):
+            raise InputError(
+                f"{store} already holds a run of {args.study} with other settings; with {' and '.join(overridden)} "
+                f"this is a different study, so it is not resumed there. Add {option} with a new path (e.g. {option} "
+                f"{store.with_name(store.stem + '-' + str(args.trials or args.seed) + store.suffix)})."
+            ) from None
+        raise
+
+
 def _run(args):
+    _starting(args)
     study = _study(args)
+    _precision_note(study)
     out = Path(args.out) if args.out else _default_out(args.study, ".zarr")
     out.parent.mkdir(parents=True, exist_ok=True)
-    dataset = study.run(store=out, scheduler=args.scheduler, workers=args.workers)
+    dataset = _run_study(study, out, args)
     print(f"wrote {out}: {study.model}, {int(dataset.trials.sum()):,} trials, "
           f"{dataset.attrs['run_seconds']:.1f} s")  # fmt: skip
     if args.plot:
@@ -72,12 +112,14 @@ def _sensitivity(args):
     from .sensitivity import noise_warnings
     from .store import write_dataset
 
+    _starting(args)
     study = _study(args)
     if study.design is None:
         raise InputError(f"{args.study} has no [sample] design; add one with method, n and ranges")
+    _precision_note(study)
     design = Path(args.design) if args.design else _default_out(args.study, ".zarr")
     design.parent.mkdir(parents=True, exist_ok=True)
-    results = study.run(store=design, scheduler=args.scheduler, workers=args.workers)
+    results = _run_study(study, design, args, "--design")
     indices = study.analyze(results)
     out = Path(args.out) if args.out else _default_out(args.study, ".sensitivity.nc")
     write_dataset(indices, out)
@@ -140,11 +182,15 @@ def _running_options(command, study_help, handler):
 
 
 def parser():
-    top = argparse.ArgumentParser(prog="mc-twolevel", description=__doc__.splitlines()[0])
+    top = argparse.ArgumentParser(
+        prog="mc-twolevel",
+        description="Monte Carlo studies of two-level games: list the models, run studies, draw figures.",
+        epilog="mc-twolevel COMMAND --help describes a command.",
+    )
     top.add_argument("--version", action="version", version=f"%(prog)s {version('mc_twolevel')}")
     commands = top.add_subparsers(dest="command", required=True)
     models = commands.add_parser("models", help="list the models, or describe one")
-    models.add_argument("name", nargs="?")
+    models.add_argument("name", nargs="?", help="a model to describe: its parameters and outputs")
     models.set_defaults(handler=_models)
     run = commands.add_parser("run", help="run a study file and write a store")
     run.add_argument("--out", help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)")
@@ -161,7 +207,7 @@ def parser():
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
     check.set_defaults(handler=_check)
     plot = commands.add_parser("plot", help="draw the standard figures of a finished store")
-    plot.add_argument("store")
+    plot.add_argument("store", help="a finished store (.zarr or .nc) or a sensitivity analysis (.nc)")
     plot.add_argument("--out", help="folder for the figures (default: beside the store)")
     plot.set_defaults(handler=_plot)
     return top
