@@ -8,6 +8,7 @@ and :class:`Study` run them and return labelled ``xarray.Dataset`` results.
 
 from importlib.metadata import version
 
+from . import accessor  # noqa: F401  (registers Dataset.mc)
 from .api import simulate, sweep
 from .errors import InputError
 from .registry import get_model, model_names, register

@@ -3,24 +3,29 @@
 from .study import Study
 
 
-def simulate(model, params=None, trials=None, seed=0, precision=None, workers=1, **options):
+def simulate(model, params=None, trials=None, seed=0, precision=None, workers=1, client=None, progress=None,
+             **options):  # fmt: skip
     """Estimate every output of ``model`` at one parameter point.
 
     Returns an ``xarray.Dataset`` of scalars: each output with ``_se``, ``_lo``,
-    ``_hi`` and ``_n`` companions. Runs in this process unless ``workers`` > 1.
+    ``_hi`` and ``_n`` companions. Runs in this process unless ``workers`` > 1 or
+    a Dask ``client`` is given (used as it is). ``progress`` shows a bar
+    (default: on a terminal or in Jupyter).
     """
     study = Study(model, params=params or {}, trials=trials, precision=precision, seed=seed, **options)
-    return study.run(workers=workers)
+    return study.run(workers=workers, client=client, progress=progress)
 
 
 def sweep(model, grid, params=None, trials=None, seed=0, precision=None, client=None,
-          workers=None, store=None, **options):  # fmt: skip
+          workers=None, store=None, progress=None, **options):  # fmt: skip
     """Estimate every output of ``model`` over the grid ``{key: values}``.
 
     ``key`` is a parameter name or a distribution field (``"pill2_h.median"``);
     the Dataset has one dimension per key, in order. A Dask ``client`` is used
-    as it is; otherwise ``workers`` cores of this machine (default: all).
+    as it is; otherwise ``workers`` cores of this machine (default: all). With a
+    ``store`` path the run is written there and resumed if interrupted.
+    ``progress`` shows a bar (default: on a terminal or in Jupyter).
     """
     study = Study(model, params=params or {}, sweep=dict(grid), trials=trials,
                   precision=precision, seed=seed, **options)  # fmt: skip
-    return study.run(store=store, client=client, workers=workers)
+    return study.run(store=store, client=client, workers=workers, progress=progress)

@@ -7,6 +7,7 @@ file) ends with a one-paragraph message and exit status 2, never a traceback.
 import argparse
 import contextlib
 import dataclasses
+import math
 import signal
 import sys
 import textwrap
@@ -56,10 +57,33 @@ def _default_out(study_path, suffix):
     return Path("results") / f"{Path(study_path).stem}{suffix}"
 
 
+def _starting(args):
+    """Say what is happening before the model loads and compiles (seconds, the first time)."""
+    print(f"mc-twolevel: loading {args.study} and its model's compiled kernel...", file=sys.stderr, flush=True)
+    if args.scheduler and args.workers:
+        print("mc-twolevel: warning: --workers is ignored with --scheduler; the scheduler's cluster has the "
+              "workers it has", file=sys.stderr)  # fmt: skip
+
+
+def _precision_note(study):
+    """A precision study runs whole chunks: say so when one chunk is far more than the target needs."""
+    if study.precision is None:
+        return
+    needed = math.ceil((1.96 * 0.5 / study.precision) ** 2)  # a probability's worst case, p = 1/2
+    if study.chunk_trials > 4 * needed:
+        smaller = 2 ** math.ceil(math.log2(needed))
+        print(f"mc-twolevel: note: precision = {study.precision:g} needs at most about {needed:,} trials per point "
+              f"for a probability, but a precision study runs whole chunks of chunk_trials = "
+              f"{study.chunk_trials:,}; add chunk_trials = {smaller:_} to the study for a quicker coarse run",
+              file=sys.stderr)  # fmt: skip
+
+
 def _run(args):
+    _starting(args)
     study = _study(args)
     if args.show_job_script:
         return _show_job_script(study, args.study)
+    _precision_note(study)
     out = Path(args.out) if args.out else _default_out(args.study, ".zarr")
     out.parent.mkdir(parents=True, exist_ok=True)
     dataset = _run_study(study, out, args, shard=args.shard)
@@ -88,14 +112,25 @@ def _show_job_script(study, path):
     print(job_script(study.cluster))
 
 
-def _run_study(study, store, args, **extra):
-    """``study.run`` with the command line's way of running: a scheduler (address or file),
-    or this machine's cores (inside a batch allocation, the allocation's)."""
+def _run_study(study, store, args, option="--out", **extra):
+    """``study.run`` on ``store`` the command line's way: a scheduler (address or file), or this
+    machine's cores (inside a batch allocation, the allocation's). A --trials/--seed override that
+    meets the study's own store (``option`` not given) is pointed at ``option``."""
     from .batch import allocation_cores, scheduler_file_client
 
     workers = args.workers or (None if args.scheduler or args.scheduler_file else allocation_cores())
-    with scheduler_file_client(args.scheduler_file) if args.scheduler_file else contextlib.nullcontext() as client:
-        return study.run(store=store, client=client, scheduler=args.scheduler, workers=workers, **extra)
+    try:
+        with scheduler_file_client(args.scheduler_file) if args.scheduler_file else contextlib.nullcontext() as client:
+            return study.run(store=store, client=client, scheduler=args.scheduler, workers=workers, **extra)
+    except InputError as error:
+        overridden = [f"--{k}" for k in ("trials", "seed") if getattr(args, k, None) is not None]
+        if overridden and not getattr(args, option[2:]) and "different study" in str(error):
+            raise InputError(
+                f"{store} already holds a run of {args.study} with other settings; with {' and '.join(overridden)} "
+                f"this is a different study, so it is not resumed there. Add {option} with a new path (e.g. {option} "
+                f"{store.with_name(store.stem + '-' + str(args.trials or args.seed) + store.suffix)})."
+            ) from None
+        raise
 
 
 def _sensitivity(args):
@@ -103,12 +138,14 @@ def _sensitivity(args):
     from .sensitivity import noise_warnings
     from .store import write_dataset
 
+    _starting(args)
     study = _study(args)
     if study.design is None:
         raise InputError(f"{args.study} has no [sample] design; add one with method, n and ranges")
+    _precision_note(study)
     design = Path(args.design) if args.design else _default_out(args.study, ".zarr")
     design.parent.mkdir(parents=True, exist_ok=True)
-    results = _run_study(study, design, args)
+    results = _run_study(study, design, args, "--design")
     indices = study.analyze(results)
     out = Path(args.out) if args.out else _default_out(args.study, ".sensitivity.nc")
     write_dataset(indices, out)
@@ -175,11 +212,15 @@ def _running_options(command, study_help, handler):
 
 
 def parser():
-    top = argparse.ArgumentParser(prog="mc-twolevel", description=__doc__.splitlines()[0])
+    top = argparse.ArgumentParser(
+        prog="mc-twolevel",
+        description="Monte Carlo studies of two-level games: list the models, run studies, draw figures.",
+        epilog="mc-twolevel COMMAND --help describes a command.",
+    )
     top.add_argument("--version", action="version", version=f"%(prog)s {version('mc_twolevel')}")
     commands = top.add_subparsers(dest="command", required=True)
     models = commands.add_parser("models", help="list the models, or describe one")
-    models.add_argument("name", nargs="?")
+    models.add_argument("name", nargs="?", help="a model to describe: its parameters and outputs")
     models.set_defaults(handler=_models)
     run = commands.add_parser("run", help="run a study file and write a store")
     run.add_argument("--out", help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)")
@@ -200,7 +241,7 @@ def parser():
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
     check.set_defaults(handler=_check)
     plot = commands.add_parser("plot", help="draw the standard figures of a finished store")
-    plot.add_argument("store")
+    plot.add_argument("store", help="a finished store (.zarr or .nc) or a sensitivity analysis (.nc)")
     plot.add_argument("--out", help="folder for the figures (default: beside the store)")
     plot.set_defaults(handler=_plot)
     return top

@@ -9,6 +9,8 @@ A study's ``[sample]`` table::
     second_order = false      # sobol: also second-order indices (n (2D + 2) points, else n (D + 2))
     levels = 4                # morris: grid levels
     ranges = { shadow = [0, 3], "oppose_h.median" = [0.5, 2.0] }
+    outputs = ["p_mutual", "p_comply_h"]   # what a sensitivity analysis covers (default: all);
+                                           # a vector output is analysed label by label
 
 Sobol' and Morris designs come from SALib (Herman and Usher, JOSS 2, 2017;
 Saltelli et al., Comput. Phys. Commun. 181, 2010; Morris, Technometrics 33,
@@ -26,7 +28,7 @@ import numpy as np
 from .errors import InputError
 
 METHODS = ("sobol", "lhs", "morris")
-KEYS = {"method", "n", "ranges", "second_order", "levels"}
+KEYS = {"method", "n", "ranges", "second_order", "levels", "outputs"}  # outputs: read by the study
 
 
 @dataclass(frozen=True)

@@ -70,17 +70,28 @@ def executor(client=None, scheduler=None, workers=None, cluster=None, serial=Fal
 
 
 class Progress:
-    """A trial-count progress bar, shown only on a terminal."""
+    """A trial-count progress bar (``tqdm.auto``: a widget in Jupyter, text on a terminal).
+
+    ``show=None`` shows it on a terminal or in a Jupyter kernel. Trials already done
+    when a round is planned (a resumed store) count as the bar's starting point, not as
+    throughput.
+    """
 
     def __init__(self, show=None):
-        from tqdm import tqdm
+        from tqdm.auto import tqdm
 
-        show = sys.stderr.isatty() if show is None else show
+        show = (sys.stderr.isatty() or "ipykernel" in sys.modules) if show is None else show
         self.bar = tqdm(total=0, unit="trial", unit_scale=True, disable=not show, smoothing=0.1)
 
     def add(self, total, done):
+        if self.bar.disable:  # a hidden bar keeps no counts
+            return
         self.bar.total += int(total)
-        self.bar.update(int(done))
+        if done:  # finished earlier: move the start, not the rate
+            self.bar.initial += int(done)
+            self.bar.n += int(done)
+            self.bar.last_print_n = self.bar.n
+        self.bar.refresh()
 
     def update(self, trials):
         self.bar.update(int(trials))

@@ -11,6 +11,7 @@ by name: ``P = PARAMS.slots()`` gives each parameter's slot (``theta[P.horizon]`
 distribution.
 """
 
+import difflib
 import math
 import numbers
 from collections import namedtuple
@@ -159,7 +160,9 @@ class ParamSet:
     def _param(self, name):
         if name not in self.params:
             known = ", ".join(self.params)
-            raise InputError(f"unknown parameter {name!r}; this model's parameters are: {known}")
+            close = difflib.get_close_matches(str(name), self.params, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(f"unknown parameter {name!r}{hint}; this model's parameters are: {known}")
         return self.params[name]
 
     def resolve(self, overrides=None):

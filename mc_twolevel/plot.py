@@ -1,12 +1,24 @@
 """Standard figures of a finished store.
 
-One panel per output: the estimate against the first swept dimension, one
-line per value of the second, with its 95% interval shaded. Further
-dimensions are held at their first value (said in the title). A study with no
-sweep gets a bar chart of its probabilities with interval whiskers.
+A grid study: one panel per output, the estimate against the first swept
+dimension (a vector output: against its own dimension), one line per value of
+the second in the study's order, with its 95% interval shaded (Wilson score
+intervals for probabilities, normal intervals for means; the figure says
+which). A third swept dimension becomes columns of panels, one per value;
+dimensions beyond that are held at their first value, said in the title.
+A ``[sample]`` design: the outputs against each sampled parameter, one dot per
+design point. A study of one point: bars with interval whiskers.
+
+Titles and axes come from the variables' ``long_name`` and ``units``. So that
+Monte Carlo noise never looks like a trend, a panel's vertical axis spans at
+least ``MIN_PROBABILITY_SPAN`` for a probability and, for a mean,
+``MIN_SE_SPAN`` standard errors or a tenth of its largest magnitude. An output
+that is zero at every point is drawn as a line at zero with its largest upper
+bound written in the panel, not as a band.
 """
 
 import json
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +32,10 @@ from . import schema
 from .errors import InputError
 from .registry import get_model
 from .store import open_finished
+
+MIN_PROBABILITY_SPAN = 0.1
+MIN_SE_SPAN = 40
+_SPAN_NOTE = f"probability axes span at least {MIN_PROBABILITY_SPAN}"
 
 
 def output_names(dataset):
@@ -41,91 +57,273 @@ def _load(path):
     return dataset
 
 
-def _bars(dataset, names, ax):
-    values = np.array([float(dataset[n]) for n in names])
-    lo = np.array([float(dataset[schema.companion(n, schema.LO)]) for n in names])
-    hi = np.array([float(dataset[schema.companion(n, schema.HI)]) for n in names])
-    ax.barh(names, values, xerr=[values - lo, hi - values], color="tab:blue")
-    ax.set_xlabel("estimate (95% interval)")
-    ax.invert_yaxis()
+def _wrap(text, width=44):
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _own_dims(dataset, name):
-    """Dimensions of an output beyond the study's (a vector output's own, such as ``split``)."""
-    return [d for d in dataset[name].dims if d not in dataset["trials"].dims]
+def _axis_label(dataset, name):
+    """``name: long name [units]`` of a coordinate, wrapped."""
+    attrs = dataset[name].attrs
+    units = attrs.get("units")
+    long_name = attrs.get("long_name", "")
+    text = f"{name}: {long_name}" if long_name and long_name != name else name
+    return _wrap(text + (f" [{units}]" if units and units != "1" else ""), 50)
 
 
-def _panel(dataset, name, ax):
-    own = _own_dims(dataset, name)
-    dims = own + [d for d in dataset[name].dims if d not in own]  # a vector output: its own dim on x
-    held = {d: 0 for d in dims[2:]}
-    x, hue = dims[0], dims[1] if len(dims) > 1 else None
-    for label, sub in dataset.isel(held).groupby(hue) if hue else [(None, dataset.isel(held))]:
-        sub = sub.squeeze(hue, drop=True) if hue and hue in sub.dims else sub
-        line = ax.plot(sub[x], sub[name], marker="o", ms=3, label=f"{hue} = {label}" if hue else None)
-        ax.fill_between(
-            sub[x],
-            sub[schema.companion(name, schema.LO)],
-            sub[schema.companion(name, schema.HI)],
-            alpha=0.25,
-            color=line[0].get_color(),
-        )
-    ax.set_title(name + (f"  ({', '.join(f'{d}={dataset[d].values[0]}' for d in held)})" if held else ""), fontsize=9)
-    ax.set_xlabel(x)
+def _is_probability(dataset, name):
+    return dataset[schema.companion(name, schema.LO)].attrs.get("interval_method", "wilson") == "wilson" and (
+        dataset[name].attrs.get("units", "1") == "1"
+    )
+
+
+def _value_label(dataset, name):
+    if _is_probability(dataset, name):
+        return "probability"
+    units = dataset[name].attrs.get("units")
+    return f"mean [{units}]" if units and units != "1" else "mean"
+
+
+def _title(dataset, name, extra=""):
+    attrs = dataset[name].attrs
+    given = attrs.get("given")
+    text = attrs.get("long_name", name) + (f" | {given}" if given and given != "all trials" else "")
+    return f"{name}{extra}\n{_wrap(text, 48)}"
+
+
+def _limits(ax, dataset, name, values, lo, hi):
+    """Widen the vertical axis to the minimum span (see the module's docstring)."""
+    shown = np.concatenate([np.ravel(a) for a in (values, lo, hi)])
+    shown = shown[np.isfinite(shown)]
+    if not shown.size:
+        return
+    bottom, top = shown.min(), shown.max()
+    if _is_probability(dataset, name):  # a little room beyond 0 and 1 so lines there stay visible
+        span, floor, ceiling = MIN_PROBABILITY_SPAN, -0.02, 1.02
+    else:
+        se = np.ravel(dataset[schema.companion(name, schema.SE)].values)
+        se = se[np.isfinite(se)]
+        span = max(MIN_SE_SPAN * (np.median(se) if se.size else 0), 0.1 * np.abs(shown).max(), 1e-12)
+        floor, ceiling = -np.inf, np.inf
+    if top - bottom >= span:
+        margin = 0.05 * (top - bottom)
+        ax.set_ylim(max(bottom - margin, floor), min(top + margin, ceiling))
+        return
+    low = min(max((bottom + top - span) / 2, floor), ceiling - span)
+    ax.set_ylim(low, low + span)
+
+
+def _all_zero(ax, dataset, name):
+    """Say in the panel that an output never happened (returns whether it did not)."""
+    values = dataset[name].values
+    if not (np.isfinite(values).any() and np.nanmax(np.abs(values)) == 0):
+        return False
+    bound = np.nanmax(dataset[schema.companion(name, schema.HI)].values)
+    ax.text(0.5, 0.5, f"0 at every point\n(95% upper bound at most {bound:.2g})", transform=ax.transAxes,
+            ha="center", va="center", fontsize=8, color="0.3")  # fmt: skip
+    return True
+
+
+def _study_dims(dataset):
+    return list(dataset["trials"].dims)
+
+
+def _panel_dims(dataset, name):
+    """``(x, hue, col, held)`` of an output: its own dimension first, then the study's."""
+    own = [d for d in dataset[name].dims if d not in _study_dims(dataset)]
+    dims = own + [d for d in dataset[name].dims if d not in own]
+    dims += [None] * (3 - min(len(dims), 3))
+    return dims[0], dims[1], dims[2], dims[3:]
+
+
+def _band(ax, x, lo, hi, color):
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if ok.any():
+        ax.fill_between(np.asarray(x)[ok], lo[ok], hi[ok], alpha=0.25, color=color, linewidth=0)
+
+
+def _panel(dataset, name, ax, x, hue):
+    """One panel: lines in the hue's order, each with its interval band."""
+    if dataset[x].dtype.kind in "bOU":  # choices and switches: categories, not numbers
+        dataset = dataset.assign_coords({x: (x, [str(v) for v in dataset[x].values], dataset[x].attrs)})
+    data = dataset[name]
+    zero = _all_zero(ax, dataset, name)
+    lines = data.plot.line(x=x, hue=hue, ax=ax, add_legend=False, marker="o", ms=3)
+    lo, hi = (dataset[schema.companion(name, s)] for s in (schema.LO, schema.HI))
+    groups = [(None, lines[0])] if hue is None else list(zip(dataset[hue].values, lines))
+    for value, line in groups:
+        line.set_label(f"{hue} = {value}" if hue else name)
+        if not zero:
+            where = {} if hue is None else {hue: value}
+            _band(ax, dataset[x].values, lo.sel(where).values, hi.sel(where).values, line.get_color())
+    _limits(ax, dataset, name, data.values, lo.values if not zero else 0, hi.values if not zero else 0)
+    ax.set_xlabel(_axis_label(dataset, x), fontsize=8)
+    ax.set_ylabel(_value_label(dataset, name), fontsize=8)
     ax.grid(alpha=0.3)
-    if own:  # a vector output: show where it has mass, and label its own lines
-        used = np.flatnonzero(np.nan_to_num(dataset[name].max([d for d in dims if d != x]).values) > 0)
+    if x not in _study_dims(dataset):  # a vector output: show where it has mass
+        others = [d for d in data.dims if d != x]
+        used = np.flatnonzero(np.nan_to_num(data.max(others).values if others else data.values) > 0)
         if used.size:
-            ax.set_xlim(
-                dataset[x].values[max(used[0] - 1, 0)], dataset[x].values[min(used[-1] + 1, dataset.sizes[x] - 1)]
-            )
-        if hue:
-            ax.legend(fontsize=7)
-    return hue
+            coords = dataset[x].values
+            ax.set_xlim(coords[max(used[0] - 1, 0)], coords[min(used[-1] + 1, len(coords) - 1)])
+
+
+def _interval_note(dataset, names):
+    methods = {dataset[schema.companion(n, schema.LO)].attrs.get("interval_method", "wilson") for n in names}
+    both = len(methods) > 1
+    parts = [f"Wilson score 95% intervals{' (probabilities)' if both else ''}"] if "wilson" in methods else []
+    parts += [f"normal 95% intervals{' (means)' if both else ''}"] if "normal" in methods else []
+    return " and ".join(parts)
+
+
+def _grid_figure(dataset, names):
+    panels = {name: _panel_dims(dataset, name) for name in names}
+    faceted = any(col is not None for _, _, col, _ in panels.values())
+    if faceted:  # a third dimension: one row per output, one column per value
+        rows, cols = len(names), max(dataset.sizes[col] if col else 1 for _, _, col, _ in panels.values())
+    else:
+        cols = min(4, len(names))
+        rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.9 * cols + 1.8, 3.2 * rows + 0.8), squeeze=False,
+                             layout="constrained")  # fmt: skip
+    used, legends = [], {}
+    for k, name in enumerate(names):
+        x, hue, col, held = panels[name]
+        fixed = dataset.isel({d: 0 for d in held})
+        held_note = "".join(f", {d} = {dataset[d].values[0]}" for d in held)
+        facets = list(dataset[col].values) if col else [None]
+        for j, value in enumerate(facets):
+            ax = axes[k, j] if faceted else axes.flat[k]
+            sub = fixed.sel({col: value}) if col else fixed
+            _panel(sub, name, ax, x, hue)
+            ax.set_title(_title(dataset, name, (f"  ({col} = {value}{held_note})" if col else
+                                                f"  ({held_note[2:]})" if held else "")), fontsize=8)  # fmt: skip
+            used.append(ax)
+            legends.setdefault(hue, ax)
+    for ax in axes.flat:
+        if ax not in used:
+            ax.remove()
+    first_hue = _panel_dims(dataset, names[0])[1]
+    for hue, ax in legends.items():
+        if hue is not None and hue != first_hue:
+            ax.legend(fontsize=7)  # lines the shared legend does not name
+    _legend(fig, legends.get(first_hue))
+    if faceted:
+        _share_rows(axes, used)
+    return fig, f"lines: estimates; bands: {_interval_note(dataset, names)}; {_SPAN_NOTE}"
+
+
+def _share_rows(axes, used):
+    """One vertical scale along each row of facets, so columns compare at a glance."""
+    for row in axes:
+        shown = [ax for ax in row if ax in used]
+        limits = np.array([ax.get_ylim() for ax in shown])
+        for ax in shown:
+            ax.set_ylim(limits[:, 0].min(), limits[:, 1].max())
+
+
+def _design_figure(dataset, names):
+    """Each output against each sampled parameter: one dot per design point."""
+    design = json.loads(dataset.attrs.get(schema.DESIGN, "null")) or {}
+    parameters = [key for key, *_ in design.get("ranges", [])] or [
+        c for c in dataset.coords if dataset[c].dims == ("sample",) and c != "sample"]  # fmt: skip
+    fig, axes = plt.subplots(len(names), len(parameters), figsize=(3.0 * len(parameters) + 1, 2.6 * len(names) + 0.8),
+                             squeeze=False, layout="constrained")  # fmt: skip
+    for k, name in enumerate(names):
+        values = dataset[name].values
+        lo, hi = (dataset[schema.companion(name, s)].values for s in (schema.LO, schema.HI))
+        for j, parameter in enumerate(parameters):
+            ax = axes[k, j]
+            ax.scatter(dataset[parameter].values, values, s=4, alpha=0.5, linewidths=0)
+            _limits(ax, dataset, name, values, lo, hi)
+            ax.grid(alpha=0.3)
+            if k == len(names) - 1:
+                ax.set_xlabel(_axis_label(dataset, parameter), fontsize=8)
+            if j == 0:
+                ax.set_ylabel(_title(dataset, name), fontsize=8)
+    half = np.nanmedian(np.concatenate([np.ravel(dataset[schema.companion(n, schema.HI)] - dataset[schema.companion(
+        n, schema.LO)]) / 2 for n in names]))  # fmt: skip
+    caption = (f"one dot per design point ({dataset.sizes['sample']:,} points); each is an estimate whose "
+               f"95% interval has a median half-width of {half:.2g}; {_SPAN_NOTE}")  # fmt: skip
+    return fig, caption
+
+
+def _bar_rows(dataset, names):
+    """``(label, name, selection)`` per bar: scalars, and vector outputs of one label folded in."""
+    rows = []
+    for name in names:
+        data = dataset[name]
+        if not data.dims:
+            rows.append((name, name, {}))
+        elif data.size == 1:
+            (dim,) = data.dims
+            label = data[dim].values[0]
+            rows.append((f"{name}[{label}]", name, {dim: label}))
+    return rows
+
+
+def _bars_figure(dataset, names):
+    """One point: scalars as bars with interval whiskers, each vector output on its own."""
+    rows = _bar_rows(dataset, names)
+    vectors = [n for n in names if dataset[n].dims and dataset[n].size > 1]
+    fig, axes = plt.subplots(1 + len(vectors), 1, figsize=(8, 0.4 * len(rows) + 1.8 + 2.8 * len(vectors)),
+                             squeeze=False, layout="constrained")  # fmt: skip
+    ax = axes[0, 0]
+    pick = lambda name, suffix, where: float(dataset[name + suffix].sel(where))
+    values = np.array([pick(n, "", w) for _, n, w in rows])
+    lo = np.array([pick(n, schema.LO, w) for _, n, w in rows])
+    hi = np.array([pick(n, schema.HI, w) for _, n, w in rows])
+    labels = [f"{label}: {textwrap.shorten(dataset[n].attrs.get('long_name', ''), 50)}"
+              + (" (does not apply)" if np.isnan(v) else "") for (label, n, _), v in zip(rows, values)]  # fmt: skip
+    ax.barh(labels, np.nan_to_num(values), xerr=[np.nan_to_num(values - lo), np.nan_to_num(hi - values)],
+            color="tab:blue")  # fmt: skip
+    ax.set_xlabel("estimate", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.invert_yaxis()
+    for ax, name in zip(axes[1:, 0], vectors):
+        (dim,) = dataset[name].dims
+        low = np.nan_to_num(dataset[name] - dataset[schema.companion(name, schema.LO)])
+        high = np.nan_to_num(dataset[schema.companion(name, schema.HI)] - dataset[name])
+        ax.bar([str(v) for v in dataset[dim].values], dataset[name].values, yerr=[low, high], capsize=2)
+        ax.set_xlabel(_axis_label(dataset, dim), fontsize=8)
+        ax.set_ylabel(_value_label(dataset, name), fontsize=8)
+        ax.set_title(_title(dataset, name), fontsize=8)
+    return fig, f"bars: estimates; whiskers: {_interval_note(dataset, names)}"
+
+
+def figure(dataset, names=None):
+    """The standard figure of ``dataset`` (a matplotlib Figure) for the outputs ``names``
+    (default: all the model's outputs present, in the model's order)."""
+    names = names or output_names(dataset)
+    if not dataset["trials"].dims:
+        fig, caption = _bars_figure(dataset, names)
+    elif _study_dims(dataset) == ["sample"]:
+        fig, caption = _design_figure(dataset, names)
+    else:
+        fig, caption = _grid_figure(dataset, names)
+    low, high = int(dataset["trials"].min()), int(dataset["trials"].max())
+    per_point = f"{low:,}" if low == high else f"{low:,} to {high:,}"
+    title = f"{dataset.attrs.get('model', '')}: {per_point} trials per point, seed {dataset.attrs.get('seed')}"
+    width = int(fig.get_figwidth() * 11)  # characters that fit beside the legend at this font size
+    fig.suptitle("\n".join([title, *textwrap.wrap(caption, width)]), fontsize=9)
+    return fig
 
 
 def plot_dataset(dataset, path, names=None):
     """Draw the standard figure of ``dataset`` to ``path`` (PNG)."""
-    names = names or output_names(dataset)
-    if not dataset["trials"].dims:  # one point: scalars as bars, each vector output on its own
-        scalars = [n for n in names if not dataset[n].dims]
-        vectors = [n for n in names if dataset[n].dims]
-        fig, axes = plt.subplots(1 + len(vectors), 1, figsize=(7, 0.35 * len(scalars) + 1.5 + 2.5 * len(vectors)),
-                                 squeeze=False, layout="constrained")  # fmt: skip
-        _bars(dataset, scalars, axes[0, 0])
-        for ax, name in zip(axes[1:, 0], vectors):
-            (dim,) = dataset[name].dims
-            low, high = (
-                dataset[name] - dataset[schema.companion(name, schema.LO)],
-                dataset[schema.companion(name, schema.HI)] - dataset[name],
-            )
-            ax.bar(dataset[dim], dataset[name], yerr=[low, high], capsize=2)
-            ax.set_xlabel(dim)
-            ax.set_title(name, fontsize=9)
-    else:
-        cols = min(4, len(names))
-        rows = -(-len(names) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols + 1.5, 2.8 * rows + 0.4), squeeze=False,
-                                 layout="constrained")  # fmt: skip
-        hues = [_panel(dataset, name, ax) for ax, name in zip(axes.flat, names)]
-        for ax, hue in zip(axes.flat[1:], hues[1:]):
-            if hue is not None and hue != hues[0] and ax.get_legend() is None:
-                ax.legend(fontsize=7)  # lines that the shared legend (the first panel's) does not name
-        for ax in axes.flat[len(names) :]:
-            ax.remove()
-        _legend(fig, axes.flat[0])  # the scalar panels' shared legend
-    title = f"{dataset.attrs.get('model', '')}: {int(dataset.trials.max()):,} trials per point, seed {dataset.attrs.get('seed')}"
-    return _save(fig, title, path)
+    return _save(figure(dataset, names), None, path)
 
 
 def _legend(fig, ax):
+    if ax is None:
+        return
     handles, labels = ax.get_legend_handles_labels()
     if labels:
         fig.legend(handles, labels, loc="outside right upper", fontsize=8)
 
 
 def _save(fig, title, path):
-    fig.suptitle(title, fontsize=10)
+    if title:
+        fig.suptitle(title, fontsize=9)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)

@@ -7,6 +7,7 @@ model up by name: it receives the :class:`~mc_twolevel.model.Model` itself, so a
 model registered at run time also runs on remote workers.
 """
 
+import difflib
 import importlib
 import pkgutil
 from importlib.metadata import entry_points
@@ -46,7 +47,9 @@ def get_model(name):
     if name not in _REGISTRY:
         _discover()
     if name not in _REGISTRY:
-        raise InputError(f"unknown model {name!r}; the models are: {', '.join(model_names())}")
+        close = difflib.get_close_matches(name, model_names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"unknown model {name!r}{hint}; the models are: {', '.join(model_names())}")
     return _REGISTRY[name]
 
 

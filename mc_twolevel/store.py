@@ -5,7 +5,9 @@ plan (``items``: round, point, chunk, trials) and each item's counters
 (``counters``, NaN until the item is done), written as tasks finish; only this
 process writes, one atomic chunk file at a time, so a killed run loses at
 most the tasks in flight. The root's ``mc_twolevel_status`` attribute reads
-``running`` until the results are written, then ``complete``. For a ``.nc``
+``running`` until the results are written, then ``complete``; the ledger is
+then removed and the metadata consolidated, so a finished store is a plain
+labelled Dataset (``xr.open_zarr``, ``xr.open_datatree``). For a ``.nc``
 path the ledger lives beside it in ``PATH.ledger.zarr`` and the NetCDF file
 appears only when complete (written to a temporary name, then renamed).
 
@@ -15,6 +17,7 @@ resumed by another.
 
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +154,11 @@ def write_finished(dataset, path):
     dataset.to_zarr(path, mode="a", consolidated=False)
     root = zarr.open_group(path, mode="a")
     root.attrs[STATUS] = COMPLETE
+    if "ledger" in root:  # finished: the results hold everything; the ledger's arrays have no dimension names
+        del root["ledger"]
+    with warnings.catch_warnings():  # zarr notes that consolidation is outside the v3 spec; xarray reads it
+        warnings.simplefilter("ignore", category=UserWarning)
+        zarr.consolidate_metadata(path)  # so xr.open_zarr and xr.open_datatree read it without a warning
 
 
 def _same_analysis(dataset, path):

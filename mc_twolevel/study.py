@@ -33,12 +33,15 @@ default otherwise), ``max_trials`` (cap per point in precision mode, default
 nor ``plot`` changes the numbers, so neither is part of the study's hash.
 """
 
+import difflib
 import hashlib
 import itertools
 import json
 import numbers
+import os
 import time
 import tomllib
+import warnings
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -55,6 +58,14 @@ from .results import coordinate, label, to_dataset
 from .rng import stream_state
 
 DEFAULT_TRIALS = 1_000_000
+LONG_RUN_TRIALS = 10**8  # a run without a store beyond this many trials warns first
+CALIBRATION_TRIALS = 20_000
+
+
+class LongRunWarning(UserWarning):
+    """A long run that keeps no store (see :meth:`Study.run`)."""
+
+
 DESIGN_TRIALS = 100_000
 KEYS = {"model", "trials", "precision", "seed", "chunk_trials", "max_trials", "params", "sweep",
         "sample", "cluster", "plot"}  # fmt: skip
@@ -135,6 +146,7 @@ class Study:
             raise InputError("[params] and [sweep] must be tables")
         self.sweep = {key: _sweep_values(key, spec) for key, spec in self.sweep.items()}
         self.plot_outputs = self._plot_outputs()
+        self.analysed_outputs = self._analysed_outputs()
         if self.cluster is not None:
             self.cluster = check_cluster(self.cluster)
         self.base = self.spec.params.resolve(self.params)
@@ -155,6 +167,18 @@ class Study:
             raise InputError(
                 f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
             )
+        return wanted
+
+    def _analysed_outputs(self):
+        """The outputs a sensitivity analysis covers: ``[sample] outputs``, or all the model's."""
+        names = [o.name for o in self.spec.outputs]
+        wanted = (self.sample or {}).get("outputs", names) if isinstance(self.sample, dict) else names
+        unknown = [n for n in wanted if n not in names] if isinstance(wanted, list) and wanted else [wanted]
+        if unknown:
+            matches = difflib.get_close_matches(str(unknown[0]), names, n=1)
+            hint = f" (did you mean {matches[0]!r}?)" if matches else ""
+            raise InputError(f"[sample] outputs = {wanted!r}: {unknown[0]!r} is not an output of "
+                             f"{self.model}{hint}; its outputs are {', '.join(names)}")  # fmt: skip
         return wanted
 
     def _point(self, keys, values):
@@ -215,6 +239,8 @@ class Study:
         raw = asdict(self)
         raw.pop("cluster")
         raw.pop("plot")
+        if isinstance(raw["sample"], dict):  # which outputs are analysed does not change the numbers
+            raw["sample"] = {k: v for k, v in raw["sample"].items() if k != "outputs"}
         raw["params"] = self.spec.params.to_plain(self.base)
         raw["sweep"] = {k: [label(v) for v in values] for k, values in self.sweep.items()}
         raw["package_version"] = version("mc_twolevel")
@@ -242,7 +268,9 @@ class Study:
 
         ``client`` (a ``distributed.Client``) or ``scheduler`` (an address) runs on an
         existing cluster; otherwise ``workers`` cores of this machine (default: all),
-        or this process alone when ``workers == 1`` and no store is kept. With
+        or this process alone when ``workers == 1`` and no store is kept. A run of more
+        than ``LONG_RUN_TRIALS`` trials that keeps no store first warns
+        (:class:`LongRunWarning`) with its duration roughly estimated. With
         ``shard`` (``"I/N"``, see :mod:`mc_twolevel.shards`) only that share is
         computed, and None is returned unless this shard is the last to finish
         and assembles the store.
@@ -273,6 +301,9 @@ class Study:
             shards.adopt(self, store, ledger)
         else:
             ledger = stores.MemoryLedger(self.spec.layout.size)
+            if self.trials is not None:
+                self._compile(tables[0])  # the estimate times the compiled kernel
+                self._warn_if_long(tables[0], client, workers)
         totals, trials, timings = self._execute(tables, ledger, self.next_round, **running)
         dataset = to_dataset(self, totals, trials, timings)
         if store is not None:
@@ -305,7 +336,7 @@ class Study:
 
         if self.design is None:
             raise InputError("a sensitivity analysis needs a [sample] design (method, n, ranges) in the study")
-        return analyze(results, self.design, self.plot_outputs, self.hash)
+        return analyze(results, self.design, self.analysed_outputs, self.hash)
 
     def plan_tables(self):
         """Each point's per-point tables (``Model.plan``), computed once per distinct point
@@ -318,6 +349,26 @@ class Study:
                 planned[key] = self.spec.tables(point)
             tables.append(planned[key])
         return tables
+
+    def _warn_if_long(self, tables, client, workers):
+        """Warn before a run of more than ``LONG_RUN_TRIALS`` trials that keeps no store,
+        with its duration estimated from ``CALIBRATION_TRIALS`` trials timed here."""
+        total = self.trials * len(self.points)
+        if total <= LONG_RUN_TRIALS:
+            return
+        started = time.perf_counter()
+        state = stream_state(self.seed, (0, 0), self.spec.streams)
+        self.spec.run(self.thetas[0], tables, CALIBRATION_TRIALS, state, self.spec.new_totals())
+        cores = sum(client.nthreads().values()) if client is not None else workers or os.cpu_count()
+        seconds = (time.perf_counter() - started) / CALIBRATION_TRIALS * total / cores
+        duration = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+        warnings.warn(
+            f"this study runs {total:.2g} trials ({len(self.points):,} points x {self.trials:,}) in memory: "
+            f"roughly {duration} on {cores} core(s) at the speed just measured. Nothing is kept if it "
+            "is interrupted; pass store=PATH to make it resumable (and progress=True to see a bar).",
+            LongRunWarning,
+            stacklevel=3,
+        )
 
     def _compile(self, tables):
         """Compile (or load from cache) the kernel here; the seconds it took."""

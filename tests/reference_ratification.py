@@ -59,3 +59,33 @@ def simulate_incomplete(point, x, trials, seed):
         "p_overlap": ((floor_a <= cap_b).sum(), trials),
         "mean_winset_a": (np.clip(1 - floor_a, 0, 1).sum(), trials),
     }
+
+
+def prior_cdf(point, state, r):
+    """P(R <= r) for the pivotal threshold before reverberation, by scipy's binomial tails and a
+    dense matrix of shock CDFs over 1,600 midpoint cells of the pivot (slow, and independent of
+    the model's recurrence, prefix sums and lattice)."""
+    from scipy import stats
+
+    get = lambda k: point[f"{k}_{state}"]
+    n, mu, shock, spread, turnout, quota = (get(k) for k in ("n", "mu", "shock", "spread", "turnout", "quota"))
+    weights = stats.binom.pmf(np.arange(n + 1), n, turnout) if turnout < 1 else np.eye(n + 1)[n]
+
+    def pivot(z):
+        p = stats.norm.cdf(z)
+        ranks = lambda m: max(int(np.ceil(quota * m - 1e-9)), 1)
+        return sum(weights[m] * stats.binom.sf(ranks(m) - 1, m, p) for m in range(1, n + 1) if weights[m] > 0)
+
+    def shocked(e):
+        if point["shock_dist"] == "normal":
+            return stats.norm.cdf(e / shock)
+        return np.clip((e + shock) / (2 * shock), 0.0, 1.0)
+
+    r = np.asarray(r, dtype=float)
+    if spread == 0:
+        return (1 - weights[0]) * (r >= mu if shock == 0 else shocked(r - mu))
+    if shock == 0:
+        return pivot((r - mu) / spread)
+    edges = np.linspace(-9.0, 9.0, 1601)
+    middles = (edges[1:] + edges[:-1]) / 2
+    return shocked(r[:, None] - mu - spread * middles) @ np.diff(pivot(edges))

@@ -5,7 +5,7 @@ import pytest
 from conftest import assert_within, two_sample_z
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_ratification import passes, pivotal, simulate_incomplete
+from reference_ratification import passes, pivotal, prior_cdf, simulate_incomplete
 
 import mc_twolevel as mc
 from mc_twolevel.models import ratification
@@ -263,3 +263,107 @@ def test_linkage_at_a_price_of_one_or_more_changes_nothing():
     dear = run({**ONE_SIDED, "info": "incomplete", "linkage_price": 3.0}, trials=50_000, seed=9)
     for name in ("p_ratified", "mean_payoff_a", "mean_payoff_b", "mean_share_a"):
         assert float(plain[name]) == float(dear[name])
+
+
+# --- offers at kinks, beliefs against an independent computation -----------------------------
+
+
+@pytest.mark.parametrize("info", ["incomplete", "asymmetric"])
+def test_an_offer_at_the_top_of_the_threshold_range_is_made_there_exactly(info):
+    # R_a ~ U[0.5, 0.7]: b's (1 - x)(x - 0.5)/0.2 rises up to 0.75, so b offers the top, 0.7, which
+    # a always ratifies; on the 2,049-share grid it landed one step inside (before: p_invol
+    # 0.00143 +/- 0.00004 and mean_payoff_a 0.69871 +/- 0.00003 at this seed)
+    ds = run({"mu_a": 0.6, "shock_a": 0.1, **FREE_B, "proposer": "b", "info": info})
+    assert float(ds.p_invol) == 0.0 and float(ds.p_ratified) == 1.0
+    assert_within(ds, "mean_payoff_a", 0.7)
+    assert_within(ds, "mean_payoff_b", 0.3)
+
+
+@pytest.mark.parametrize("info", ["incomplete", "asymmetric"])
+def test_an_offer_at_an_atom_of_the_threshold_is_made_there_exactly(info):
+    # R_a = 0.37 + 0.1 with probability 0.4 (backlash), 0.37 - 0.1 otherwise, no shock: b offers
+    # a 0.47 (b keeps 0.53, against 0.73 x 0.6 = 0.438 at 0.27); a always ratifies
+    ds = run({"mu_a": 0.37, "shock_a": 0.0, "reverb_a": 0.1, "backlash_a": 0.4, **FREE_B, "proposer": "b",
+              "info": info}, trials=20_000)  # fmt: skip
+    assert float(ds.p_invol) == 0.0 and float(ds.p_ratified) == 1.0
+    assert float(ds.mean_share_a) == pytest.approx(0.47, abs=1e-12)
+
+
+REFERENCE_POINTS = [
+    {"n_a": 25, "spread_a": 0.15, "shock_a": 0.2, "turnout_a": 0.6, "quota_a": 0.6, "mu_a": 0.5},
+    {"n_a": 101, "spread_a": 0.25, "shock_a": 0.08, "turnout_a": 0.7, "mu_a": 0.4, "shock_dist": "normal"},
+    {"n_a": 3, "spread_a": 0.1, "shock_a": 0.3, "quota_a": 1.0, "mu_a": 0.6, "shock_dist": "normal"},
+    {"n_a": 11, "spread_a": 0.2, "shock_a": 0.0, "turnout_a": 0.5, "quota_a": 2 / 3},
+    {"n_a": 51, "spread_a": 0.01, "shock_a": 0.5, "shock_dist": "normal"},
+    {"n_a": 7, "spread_a": 0.0, "shock_a": 0.3, "turnout_a": 0.4, "shock_dist": "normal"},
+]
+
+
+@pytest.mark.parametrize("constituency", REFERENCE_POINTS)
+def test_beliefs_match_scipy_quadrature(constituency):
+    # the same quadrature by scipy (binomial tails, a dense matrix of shock CDFs): equal to 1e-8
+    # (the model's normal shocks go through a lattice interpolated to about 1e-9)
+    point = ratification.PARAMS.resolve(constituency)
+    r = np.linspace(-0.2, 1.4, 801)
+    expected = prior_cdf(point, "a", r)
+    assert np.abs(ratification.threshold_cdf(r, *(point[f"{k}_a"] for k in (
+        "n", "mu", "shock", "spread", "turnout", "quota")), point["shock_dist"]) - expected).max() < 1e-8  # fmt: skip
+
+
+@pytest.mark.parametrize("constituency", REFERENCE_POINTS[:3])
+@pytest.mark.parametrize("proposer", ["a", "b"])
+def test_offers_under_priors_are_optimal(constituency, proposer):
+    # no offer on a dense grid, valued with the scipy beliefs, is worth more than the plan's by more
+    # than the linear interpolation of a smooth table on 2,049 shares can miss (h^2/8 |F''| ~ 3e-8)
+    params = {**constituency, "mu_b": 0.3, "shock_b": 0.2, "proposer": proposer}
+    point = ratification.PARAMS.resolve(params)
+    x = np.append(np.linspace(0, 1, 20_001), ratification.plan(point).first_offer)
+    value = (x if proposer == "a" else 1 - x) * prior_cdf(point, "a", x) * prior_cdf(point, "b", 1 - x)
+    assert value[-1] >= value[:-1].max() - 1e-7
+
+
+def _prior_belief(point, state, shares):
+    """P(state ratifies its own ``shares``) from the scipy reference, mixed over the reverberation."""
+    r = np.asarray(shares, dtype=float) + point[f"side_{state}"]
+    reverb, backlash = point[f"reverb_{state}"], point[f"backlash_{state}"]
+    return (1 - backlash) * prior_cdf(point, state, r + reverb) + backlash * prior_cdf(point, state, r - reverb)
+
+
+def _own_kinks(point, s):
+    """Own shares where a belief without spread has a kink or an atom."""
+    centre, reverb, shock = point[f"mu_{s}"] - point[f"side_{s}"], point[f"reverb_{s}"], point[f"shock_{s}"]
+    return [centre + d + e for d in (-reverb, reverb) for e in (-shock, 0.0, shock)]
+
+
+closed_state = lambda s: {
+    f"mu_{s}": st.floats(-0.2, 1.0), f"shock_{s}": st.sampled_from([0.0, 0.05, 0.1, 0.3]),
+    f"side_{s}": st.sampled_from([0.0, 0.07]), f"reverb_{s}": st.sampled_from([0.0, 0.1]),
+    f"backlash_{s}": st.sampled_from([0.0, 0.3]), f"turnout_{s}": st.sampled_from([1.0, 0.5]),
+    f"n_{s}": st.sampled_from([1, 3]), f"veto_{s}": st.sampled_from([0.0, 0.0, 0.2]),
+}  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(params=st.fixed_dictionaries({**closed_state("a"), **closed_state("b"), "proposer": st.sampled_from("ab"),
+                                     "shock_dist": st.sampled_from(["uniform", "normal"]),
+                                     "protocol": st.sampled_from(["ultimatum", "nash"])}))  # fmt: skip
+def test_offers_under_closed_form_beliefs_beat_every_share_and_kink(params):
+    # constituencies without spread: beliefs have kinks (range ends, atoms, shifted by reverberation);
+    # the plan's offer, valued exactly, is at least as good as any share on a dense grid or at a kink
+    point = ratification.PARAMS.resolve({**params, "info": "incomplete"})
+    kinks = [*_own_kinks(point, "a"), *(1 - y for y in _own_kinks(point, "b"))]  # in a's share
+    lo, hi = point["veto_a"], 1 - point["veto_b"]
+    x = np.array([v for v in [*np.linspace(0, 1, 4001), *kinks] if lo <= v <= hi])
+    own = x if point["proposer"] == "a" else 1 - x
+    if point["protocol"] == "nash":
+        own = x ** point["w"] * (1 - x) ** (1 - point["w"])
+    value = lambda xs, own: own * _prior_belief(point, "a", xs) * _prior_belief(point, "b", 1 - xs)
+    offer = ratification.plan(point).first_offer
+    best = value(x, own).max() if len(x) else 0.0
+    if np.isnan(offer):
+        assert best <= 0.0
+        return
+    own_offer = offer if point["proposer"] == "a" else 1 - offer
+    if point["protocol"] == "nash":
+        own_offer = offer ** point["w"] * (1 - offer) ** (1 - point["w"])
+    assert value(np.array([offer]), own_offer)[0] >= best - 1e-10

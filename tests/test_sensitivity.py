@@ -1,5 +1,7 @@
 """Designs and sensitivity indices: known indices, inert parameters, manifests, noise."""
 
+import json
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -117,3 +119,35 @@ def test_the_sensitivity_command_writes_indices_and_plots_them(tmp_path, capsys)
     assert (tmp_path / "indices.png").stat().st_size > 10_000
     assert main(["sensitivity", str(study), "--out", str(out), "--design", str(design), "--seed", "4"]) == 2
     assert "different study" in capsys.readouterr().err
+
+
+def compliance_design(outputs, **params):
+    sample = {"method": "sobol", "n": 32, "ranges": {"shadow": [0.0, 2.0], "pill2_h": [0.05, 1.0]},
+              "outputs": outputs}  # fmt: skip
+    study = mc.Study("compliance", params=params, sample=sample, trials=4_000, seed=11,
+                     plot={"outputs": ["p_comply_h"]})  # fmt: skip
+    return study, study.analyze(study.run(workers=1))
+
+
+def test_an_output_the_design_cannot_reach_is_said_to_need_no_more_trials():
+    _, indices = compliance_design(["p_adhere", "p_mutual"])  # adherence (t1) cannot see t2's shadow or pill2
+    assert list(indices.output.values) == ["p_adhere", "p_mutual"]  # from [sample] outputs, not [plot]
+    assert float(indices.noise_only_p.sel(output="p_adhere")) > 0.01
+    assert float(indices.noise_only_p.sel(output="p_mutual")) < 1e-6
+    warnings = noise_warnings(indices)
+    (adhere,) = [w for w in warnings if w.startswith("p_adhere")]
+    assert "no dependence" in adhere and "no number of trials" in adhere
+    assert not any(w.startswith("p_mutual") and "no number" in w for w in warnings)
+
+
+def test_a_vector_output_is_analysed_label_by_label():
+    _, indices = compliance_design(["p_survive"], periods=3)
+    analysed = list(indices.output.values) + json.loads(indices.attrs["left_out"])
+    assert sorted(analysed) == ["p_survive[1]", "p_survive[2]", "p_survive[3]"]
+    assert indices.ST.dims == ("output", "parameter")
+
+
+def test_a_misspelt_sample_output_is_refused_with_a_suggestion():
+    with pytest.raises(mc.InputError, match="did you mean 'p_mutual'"):
+        mc.Study("compliance", sample={"method": "sobol", "n": 4, "ranges": {"shadow": [0, 1]},
+                                       "outputs": ["p_mutul"]})  # fmt: skip

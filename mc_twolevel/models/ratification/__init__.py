@@ -86,11 +86,16 @@ check it against a NumPy vote that draws every constituent.
 **Beliefs** are computed once per parameter point and exactly, not sampled:
 the standardised pivotal reservation of ``m`` participants has CDF
 ``P(Binom(m, Phi(z)) >= ceil(quota m))``, mixed over ``m ~ Binom(n,
-turnout)``, convolved with the shock by midpoint quadrature (1,600 cells), and
-mixed over the reverberation. They are tabulated on 2,049 shares; offers under
-priors are refined by golden-section search, and per-trial offers with one
-side known use a precomputed suffix maximum, so offers are within 5e-4 of the
-optimum.
+turnout)``, convolved with the shock (midpoint quadrature over 1,600 cells of
+the pivot) and mixed over the reverberation. A constituency without spread
+has a closed-form belief with kinks (the ends of a uniform shock's range, the
+atom of a threshold without shock); it is evaluated exactly wherever it is
+used, and its kinks are candidate offers, so an offer at the end of a
+threshold range is made there exactly. Smooth beliefs are tabulated on 2,049
+shares. Offers maximise over the grid, the kinks, the range ends and the
+points where a vote truncated a belief, refined by golden section; per-trial
+offers by a proposer who knows its own floor use a precomputed suffix maximum
+over those candidates. See README.md in this folder for the mathematics.
 """
 
 from ...errors import InputError
@@ -100,6 +105,7 @@ from .declarations import OUTPUTS, PARAMS, STATES
 from .kernel import kernel
 
 ONE_RATIFIER = {"mu_a": 0.5, "shock_a": 0.5, "mu_b": 0.0, "shock_b": 0.0, "proposer": "b"}
+TOP_OF_RANGE = {"mu_a": 0.6, "shock_a": 0.1, "mu_b": 0.0, "shock_b": 0.0, "proposer": "b", "info": "incomplete"}
 TWO_SIDED = {"mu_a": 0.5, "shock_a": 0.5, "mu_b": 0.5, "shock_b": 0.5, "proposer": "a", "info": "incomplete"}
 SCREENING = ONE_RATIFIER | {"rounds": 2, "renegotiation": "equilibrium", "delta_a": 0.5, "delta_b": 0.5}
 RUBINSTEIN = {"mu_a": 0.0, "shock_a": 0.0, "mu_b": 0.0, "shock_b": 0.0, "protocol": "rubinstein",
@@ -124,6 +130,11 @@ KNOWN_ANSWERS = (
     _one_ratifier("asymmetric", "p_breakdown", 0.5),
     _one_ratifier("complete", "p_ratified", 1.0),
     _one_ratifier("complete", "mean_payoff_a", 0.5),
+    *(
+        KnownAnswer("ratification", "R_a ~ U(0.5,0.7), b proposes, incomplete: offer at the top", output, value,
+                    TOP_OF_RANGE)
+        for output, value in (("p_invol", 0.0), ("mean_payoff_a", 0.7), ("mean_payoff_b", 0.3))
+    ),
     _two_sided("mean_share_a", 2 / 3),
     _two_sided("p_ratified", 2 / 9),
     _two_sided("mean_payoff_a", 4 / 27),
@@ -208,7 +219,7 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
-    version="5",
+    version="6",
     checks=(_check,),
     known_answers=KNOWN_ANSWERS,
 )

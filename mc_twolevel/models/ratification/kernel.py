@@ -8,7 +8,7 @@ import numpy as np
 from ...model import CounterLayout, add_sample
 from ...params import flag
 from ...rng import beta, normal, normal_quantile, uniform
-from .beliefs import GRID
+from .beliefs import GRID, believe
 from .declarations import INFO_CODE, KEY, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, RENEGOTIATION, SHOCK_DIST, STATE, P
 
 C = CounterLayout(OUTPUTS).slots()
@@ -41,19 +41,6 @@ def _vote_threshold(s, n, mu, eta, spread, turnout, quota):
         return mu + eta
     k = max(math.ceil(quota * m - 1e-9), 1)
     return mu + eta + spread * normal_quantile(beta(s, float(k), float(m - k + 1)))
-
-
-@numba.njit
-def _interp(table, share):
-    """Linear interpolation of a belief table at ``share`` in [0, 1]."""
-    if share <= 0.0:
-        return table[0]
-    if share >= 1.0:
-        return table[-1]
-    position = share * (GRID - 1)
-    i = int(position)
-    t = position - i
-    return table[i] * (1.0 - t) + table[i + 1] * t
 
 
 @numba.njit
@@ -90,16 +77,20 @@ def _offer_from_points(lo, hi, protocol, proposer_a, w, fa1, fa2, ba, cb1, cb2, 
     return best_x
 
 
-@numba.njit
-def _offer_own_known(own_floor, proposer_a, responder_table, suffix_best, lo_own, hi_own):
-    """Ultimatum offer (the proposer's own share) by a proposer that knows only its own floor."""
+@numba.njit(inline="always")
+def _offer_own_known(own_floor, responder_table, responder_form, shares, values, best, cells, lo_own, hi_own):
+    """Ultimatum offer (the proposer's own share) by a proposer that knows only its own floor:
+    its floor, or the best of the plan's candidates above it, whichever is worth more."""
     start = max(own_floor, lo_own)
     if start > hi_own:
         return -1.0
-    exact = start * _interp(responder_table, 1.0 - start)
-    j = suffix_best[min(int(math.ceil(start * (GRID - 1) - 1e-9)), GRID - 1)]
-    if j >= 0 and j / (GRID - 1) * responder_table[GRID - 1 - j] > exact:
-        return j / (GRID - 1)
+    exact = start * believe(responder_table, responder_form, 1.0 - start)
+    i = cells[min(max(int(start * (GRID - 1)), 0), GRID - 1)]  # the first candidate at or above start's cell
+    while i < len(shares) and shares[i] < start:
+        i += 1
+    j = best[i] if i < len(shares) else -1
+    if j >= 0 and values[j] > exact:
+        return shares[j]
     return start if exact > 0.0 else -1.0
 
 
@@ -196,8 +187,9 @@ def _state_values(theta):
 
 @numba.njit(nogil=True, cache=True)
 def kernel(
-    theta, ratify, suffix_best, first_offer, second_offers, second_signed, screening, linkage, trials, states, totals
-):
+    theta, ratify, forms, own_shares, own_values, own_best, own_cells, first_offer, first_believed, second_offers,
+    second_signed, screening, linkage, trials, states, totals
+):  # fmt: skip
     """Add the counts of ``trials`` ratification trials at ``theta`` into ``totals``, with the
     point's :class:`~.beliefs.Plan` as tables. Helpers on the per-trial path take scalars: a
     call that passes arrays to a function numba does not inline costs about 15 ns."""
@@ -250,9 +242,10 @@ def kernel(
                                  (polls[0, 0], polls[0, 1]), (polls[1, 0], polls[1, 1]),
                                  p[0, KEY.backlash], p[1, KEY.backlash])  # fmt: skip
         elif own_known and proposer_a:
-            x = _offer_own_known(floor_a, True, ratify[1], suffix_best, lo, hi)
+            x = _offer_own_known(floor_a, ratify[1], forms[1], own_shares, own_values, own_best, own_cells, lo, hi)
         elif own_known:
-            own = _offer_own_known(1.0 - cap_b, False, ratify[0], suffix_best, 1.0 - hi, 1.0 - lo)
+            own = _offer_own_known(1.0 - cap_b, ratify[0], forms[0], own_shares, own_values, own_best, own_cells,
+                                   1.0 - hi, 1.0 - lo)  # fmt: skip
             x = -1.0 if own < 0.0 else (cap_b if own == 1.0 - cap_b else (hi if own == 1.0 - hi else 1.0 - own))
         else:  # priors on both sides: one offer per point
             x = -1.0 if np.isnan(first_offer) else first_offer
@@ -261,8 +254,8 @@ def kernel(
             if polled:
                 believed_a = _above(x, polls[0, 0], polls[0, 1], p[0, KEY.backlash])
                 believed_b = _below(x, 1.0 - polls[1, 0], 1.0 - polls[1, 1], p[1, KEY.backlash])
-            else:
-                believed_a, believed_b = _interp(ratify[0], x + side_a), _interp(ratify[1], 1.0 - x + side_b)
+            else:  # x is the first offer
+                believed_a, believed_b = first_believed[0], first_believed[1]
         if x < 0.0 or not _both_sign(x, lo, hi, knows, floor_a, cap_b, believed_a, believed_b):
             totals[C.breakdown] += 1.0
             continue

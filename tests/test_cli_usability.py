@@ -1,0 +1,61 @@
+"""The command line as a newcomer meets it: plain help, suggestions for misspellings,
+a word before start-up, and options that cannot work together said so."""
+
+import argparse
+
+import pytest
+
+import mc_twolevel as mc
+from mc_twolevel.cli import _precision_note, _starting, main, parser
+
+STUDY = 'model = "compliance"\ntrials = 2_000\nseed = 1\n[sweep]\nshadow = [0, 1]\n'
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["models"], ["plot"], ["sensitivity"], ["check"]])
+def test_help_is_plain_text_and_every_positional_says_what_it_is(command, capsys):
+    with pytest.raises(SystemExit):
+        parser().parse_args([*command, "--help"])
+    text = capsys.readouterr().out
+    assert "``" not in text and ":func:" not in text
+    if command:
+        (commands,) = parser()._subparsers._group_actions
+        positionals = [a for a in commands.choices[command[0]]._actions if not a.option_strings]
+        assert all(a.help for a in positionals), [a.dest for a in positionals if not a.help]
+
+
+@pytest.mark.parametrize(
+    "text, suggestion",
+    [('model = "complience"\n', "did you mean 'compliance'"),
+     ('model = "compliance"\n[sweep]\nshadw = [1, 2]\n', "did you mean 'shadow'")],
+)  # fmt: skip
+def test_a_misspelt_model_or_parameter_gets_a_suggestion(text, suggestion, tmp_path, capsys):
+    study = tmp_path / "bad.toml"
+    study.write_text(text)
+    assert main(["run", str(study), "--out", str(tmp_path / "x.zarr")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mc-twolevel: loading") and suggestion in err
+
+
+def test_trials_on_a_study_whose_default_store_exists_points_at_out(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.toml").write_text(STUDY)
+    assert main(["run", "s.toml", "--workers", "1"]) == 0
+    assert main(["run", "s.toml", "--workers", "1", "--trials", "3000"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "with --trials this is a different study" in err and "--out results/s-3000.zarr" in err
+    assert main(["run", "s.toml", "--workers", "1", "--trials", "3000", "--out", "results/s-3000.zarr"]) == 0
+
+
+def test_workers_with_a_scheduler_is_said_to_be_ignored(capsys):
+    _starting(argparse.Namespace(study="s.toml", scheduler="tcp://10.0.0.1:8786", workers=4))
+    assert "--workers is ignored with --scheduler" in capsys.readouterr().err
+    _starting(argparse.Namespace(study="s.toml", scheduler=None, workers=4))
+    assert "ignored" not in capsys.readouterr().err
+
+
+def test_a_coarse_precision_target_is_told_about_whole_chunks(capsys):
+    _precision_note(mc.Study("compliance", precision=0.05))
+    err = capsys.readouterr().err
+    assert "needs at most about 385 trials" in err and "chunk_trials = 512" in err
+    _precision_note(mc.Study("compliance", precision=0.05, chunk_trials=512))
+    assert capsys.readouterr().err == ""

@@ -1,0 +1,86 @@
+"""The standard figures read as people expect: labels from long names and units, the
+interval named, no magnified noise, the study's order, facets for a third dimension,
+designs against their parameters, and one point without a crash."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection, PolyCollection
+
+import mc_twolevel as mc
+from mc_twolevel.plot import MIN_PROBABILITY_SPAN, figure, plot_dataset
+
+
+@pytest.fixture(scope="module")
+def cube():
+    grid = {"horizon": [0.0, 5.0, 20.0], "shadow": [1.0, 0.0], "vol": [0.1, 0.4]}  # shadow: not in sorted order
+    return mc.sweep("compliance", grid=grid, trials=20_000, seed=4, workers=1)
+
+
+def _titles(fig):
+    return [ax.get_title() for ax in fig.axes]
+
+
+def test_a_third_dimension_becomes_columns_and_legends_keep_the_studys_order(cube):
+    fig = figure(cube, ["p_mutual", "p_adhere"])
+    assert len(fig.axes) == 2 * 2  # two outputs x two values of vol
+    assert sum("vol = 0.4" in t for t in _titles(fig)) == 2
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["shadow = 1.0", "shadow = 0.0"]
+    assert "Wilson score 95% intervals" in fig._suptitle.get_text()
+    first = fig.axes[0]
+    assert "years" in first.get_xlabel() and first.get_ylabel() == "probability"
+    assert "both comply at t2" in first.get_title()
+    assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim()  # one scale along a row of facets
+    plt.close(fig)
+
+
+def test_an_output_the_sweep_does_not_reach_is_not_magnified(cube):
+    fig = figure(cube, ["p_adhere"])  # adherence happens at t1: horizon and shadow cannot move it
+    for ax in fig.axes:
+        low, high = ax.get_ylim()
+        assert high - low >= MIN_PROBABILITY_SPAN
+    plt.close(fig)
+
+
+def test_an_output_that_never_happens_is_a_line_at_zero_not_a_band():
+    ds = mc.sweep("compliance", grid={"horizon": [0.0, 5.0]}, params={"shadow": 0.0}, trials=5_000, workers=1)
+    zero = "p_multiple"  # without a shadow of the future no state is conditional, so never two equilibria
+    assert float(ds[zero].max()) == 0 and float(ds[f"{zero}_hi"].max()) > 0
+    fig = figure(ds, [zero])
+    (ax,) = fig.axes
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert any("0 at every point" in t.get_text() for t in ax.texts)
+    plt.close(fig)
+
+
+def test_a_design_is_drawn_against_each_parameter():
+    sample = {"method": "sobol", "n": 16, "ranges": {"shadow": [0.0, 2.0], "horizon": [0.0, 20.0]}}
+    study = mc.Study("compliance", sample=sample, trials=2_000, seed=1)
+    ds = study.run(workers=1)
+    fig = figure(ds, ["p_mutual", "p_adhere"])
+    assert len(fig.axes) == 2 * 2
+    assert fig.axes[2].get_xlabel().startswith("shadow") and fig.axes[3].get_xlabel().startswith("horizon")
+    (dots,) = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    assert np.array_equal(dots.get_offsets()[:, 0], ds.shadow.values)  # x is the parameter, not the index
+    plt.close(fig)
+
+
+def test_one_point_plots_even_where_an_estimate_is_certain(tmp_path):
+    ds = mc.simulate("compliance", params={"shadow": 100.0, "horizon": 0.0}, trials=2_000, seed=1)
+    assert float(ds.p_mutual) == 1.0 and float(ds.p_mutual_hi) == 1.0  # k = n: the whisker's length is 0
+    path = plot_dataset(ds, tmp_path / "one.png")
+    assert path.stat().st_size > 10_000
+
+
+def test_choices_and_switches_are_categories_on_the_axis():
+    ds = mc.sweep("compliance", grid={"known_end": [False, True], "reciprocity": ["assurance", "retaliation"]},
+                  params={"periods": 2}, trials=2_000, workers=1)  # fmt: skip
+    fig = figure(ds, ["p_mutual"])
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["False", "True"]
+    assert ax.get_xlabel().startswith("known_end: the agreement's last period is known")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "reciprocity = assurance",
+        "reciprocity = retaliation",
+    ]
+    plt.close(fig)
