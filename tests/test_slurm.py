@@ -166,6 +166,16 @@ def _store_complete(store):
     )
 
 
+def _trials_lasting(seconds, chunk_trials):
+    """Trials per point of the SWEEP study that take about ``seconds`` on one core of this machine now."""
+    timed = mc.Study("compliance", sweep=SWEEP, trials=chunk_trials, seed=1, chunk_trials=chunk_trials)
+    timed.run(workers=1)  # the kernel loaded
+    started = time.perf_counter()
+    timed.run(workers=1)
+    per_point = seconds / (time.perf_counter() - started) * chunk_trials
+    return max(2, round(per_point / chunk_trials)) * chunk_trials
+
+
 @needs_slurm
 def test_a_driver_job_cut_by_its_walltime_resumes_in_resubmitted_jobs_to_the_same_bits(tmp_path, job_name):
     # examples/slurm/driver.sh with a 1-minute walltime, TERM 30 s before it, one core
@@ -175,10 +185,11 @@ def test_a_driver_job_cut_by_its_walltime_resumes_in_resubmitted_jobs_to_the_sam
     for key, value in directives.items():
         script = re.sub(rf"^#SBATCH {key}=.*$", f"#SBATCH {key}={value}", script, flags=re.MULTILINE)
     (tmp_path / "driver.sh").write_text(script)
-    study, store = _write_study(tmp_path / "long.toml", 50_000_000, 2_000_000, 8), tmp_path / "long.zarr"
+    trials = _trials_lasting(50, chunk_trials=2_000_000)  # SIGTERM comes within ~30 s of a job's start
+    study, store = _write_study(tmp_path / "long.toml", trials, 2_000_000, 8), tmp_path / "long.zarr"
     subprocess.run(["sbatch", str(tmp_path / "driver.sh"), str(study), str(store)], check=True, env=_environment(),
                    capture_output=True, cwd=tmp_path)  # fmt: skip
-    unbroken = mc.Study.from_toml(study).run(workers=1)
+    unbroken = mc.Study.from_toml(study).run(store=tmp_path / "unbroken.zarr", workers=1)
 
     def finished():
         while _squeue(job_name) or not _store_complete(store):
