@@ -97,10 +97,10 @@ def _sweep_values(key, spec):
         num = spec["num"]
         if isinstance(num, bool) or not isinstance(num, int) or not 1 <= num <= MAX_POINTS:
             raise InputError(f"sweep {key!r}: num = {num!r} must be a whole number in [1, {MAX_POINTS:,}]")
-        try:
-            return [float(v) for v in np.linspace(spec["start"], spec["stop"], num)]
-        except (TypeError, ValueError):
-            raise InputError(f"sweep {key!r}: start and stop must be numbers") from None
+        ends = (spec["start"], spec["stop"])
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in ends):
+            raise InputError(f"sweep {key!r}: start and stop must be numbers, got {ends}")
+        return [float(v) for v in np.linspace(*ends, num)]
     raise InputError(
         f"sweep {key!r}: expected a non-empty list of values or a table "
         f"{{ start = ..., stop = ..., num = ... }}, got {spec!r}"
@@ -169,7 +169,8 @@ class Study:
         points = math.prod(len(values) for values in self.sweep.values())
         n = self.sample.get("n") if isinstance(self.sample, dict) else None
         if isinstance(n, numbers.Integral) and not isinstance(n, bool):
-            points = n * (2 * len(self.sample.get("ranges") or {}) + 2)  # the largest design per n
+            ranges = self.sample.get("ranges")
+            points = n * (2 * (len(ranges) if isinstance(ranges, dict) else 0) + 2)  # the largest design per n
         if points > MAX_POINTS:
             raise InputError(f"the study has about {points:,} parameter points; at most {MAX_POINTS:,} are allowed")
         budget = self.trials if self.precision is None else self.max_trials

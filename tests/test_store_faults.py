@@ -13,12 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+import ishigami_model
 import numpy as np
 import pytest
 import xarray as xr
 import zarr
-
-import ishigami_model
 
 import mc_twolevel as mc
 from mc_twolevel import errors, store
