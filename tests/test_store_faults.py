@@ -21,6 +21,7 @@ import zarr
 
 import mc_twolevel as mc
 from mc_twolevel import errors, store
+from mc_twolevel import study as study_module
 from mc_twolevel.cli import main
 from mc_twolevel.model import _VERIFIED
 
@@ -281,3 +282,13 @@ def test_a_worker_holding_other_code_stops_the_run(tmp_path, monkeypatch, dask_c
     monkeypatch.setattr(module, "P", module.P._replace(x1=module.P.x2))  # data the kernel reads, changed there
     with pytest.raises(errors.CodeMismatch, match="kernel's code"):
         kernel.verify()
+
+
+def test_an_unfinished_store_of_an_older_version_is_named_as_such(tmp_path, monkeypatch, dask_client):
+    path = tmp_path / "s.zarr"
+    with kill_at(monkeypatch, 4), pytest.raises(Killed):
+        precision_study().run(store=path, client=dask_client)
+    monkeypatch.setattr(study_module, "version", lambda name: "9.9.9")  # the package upgraded since
+    with pytest.raises(mc.InputError, match=r"made by mc_twolevel 0\.1\.0 .* this is 9\.9\.9") as refused:
+        precision_study().run(store=path, client=dask_client)
+    assert "different study" not in str(refused.value)
