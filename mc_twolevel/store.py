@@ -300,6 +300,11 @@ def _check_hash(found, wanted, path, found_study=None, this_study=None):
                 f"{new_package} (model version {new_model}). A store is finished only by the version that "
                 f"started it: install {old_package} to finish it, or use a new --out path"
             )
+    if found is None:
+        raise InputError(
+            f"{path} holds work but no record of the study that made it, so it will not be resumed by this one. "
+            f"Use a new --out path, or delete {path} to start again."
+        )
     raise InputError(
         f"{path} was made by a different study (hash {str(found)[:12]}, this study "
         f"{wanted[:12]}); it will not be resumed by this one. Use a new --out path, or delete "

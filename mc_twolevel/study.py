@@ -282,7 +282,9 @@ class Study:
 
         ``client`` (a ``distributed.Client``) or ``scheduler`` (an address) runs on an
         existing cluster; otherwise ``workers`` cores of this machine (default: all),
-        or this process alone when ``workers == 1`` and no store is kept.
+        or this process alone when ``workers == 1`` and no store is kept. A store is
+        locked for the run (:class:`~mc_twolevel.store.StoreLock`): a second run on it
+        is refused, naming the first.
         """
         if workers is not None:
             workers = _whole("workers", workers, 1)
