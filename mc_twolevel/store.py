@@ -155,9 +155,10 @@ class StoreLock:
 
 def _read_holder(fd):
     try:
-        return json.loads(os.pread(fd, 4096, 0) or b"null")
+        holder = json.loads(os.pread(fd, 4096, 0) or b"null")
     except (ValueError, OSError):
         return None
+    return holder if isinstance(holder, dict) else None
 
 
 def _alive(holder, touched, stale_seconds):
