@@ -396,6 +396,28 @@ def open_ledger(path, study_hash, n_counters, description):
     return ZarrLedger(root, n_counters)
 
 
+def check_writable(dataset, path):
+    """Write ``dataset`` (the study's results with empty counters) to memory as
+    :func:`write_finished` would write it to ``path``: a study whose results cannot be
+    stored fails here, before any compute, not at its final write."""
+    try:
+        if Path(path).suffix == ".nc":
+            dataset.to_netcdf(engine="h5netcdf", encoding=_netcdf_encoding(dataset))
+        else:
+            dataset.to_zarr(zarr.storage.MemoryStore(), mode="w", consolidated=False, encoding=_zarr_encoding(dataset))
+    except (TypeError, ValueError, OverflowError) as error:
+        raise InputError(f"this study's results could not be stored in {path}: {error}") from None
+
+
+def _zarr_encoding(dataset):
+    return {name: {"compressors": CHECKSUMMED} for name in dataset.variables}
+
+
+def _netcdf_encoding(dataset):
+    """Fletcher-32 checksums on every numeric array (HDF5 cannot chunk scalars or filter strings)."""
+    return {name: {"fletcher32": True} for name, v in dataset.variables.items() if v.dtype.kind in "biuf" and v.ndim}
+
+
 def write_finished(dataset, path):
     """Write the results of a finished run (checksummed) and mark the store complete."""
     path = Path(path)
@@ -406,8 +428,7 @@ def write_finished(dataset, path):
     root = zarr.open_group(path, mode="a")
     for name in list(root.array_keys()):  # a final write cut short by a kill: ours, rewritten whole
         del root[name]
-    encoding = {name: {"compressors": CHECKSUMMED} for name in dataset.variables}
-    dataset.to_zarr(path, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
+    dataset.to_zarr(path, mode="a", consolidated=False, write_empty_chunks=True, encoding=_zarr_encoding(dataset))
     zarr.open_group(path, mode="a").attrs[STATUS] = COMPLETE  # reopened: to_zarr wrote the attributes
 
 
@@ -452,10 +473,7 @@ def _write_netcdf(dataset, path):
     """Write NetCDF (numbers Fletcher-32 checksummed) whole: built in memory, written under a
     temporary name and renamed, so the file appears only whole and a full disk is an
     ordinary error (never a crash inside HDF5) that leaves nothing behind."""
-    encoding = {
-        name: {"fletcher32": True} for name, v in dataset.variables.items() if v.dtype.kind in "biuf" and v.ndim
-    }
-    image = dataset.to_netcdf(engine="h5netcdf", encoding=encoding)
+    image = dataset.to_netcdf(engine="h5netcdf", encoding=_netcdf_encoding(dataset))
     temporary = path.with_name(f"{path.name}.writing-{os.getpid()}")
     try:
         with open(temporary, "wb") as handle:

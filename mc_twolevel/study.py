@@ -301,6 +301,7 @@ class Study:
             finished = stores.open_finished(store, self.hash, description)
             if finished is not None:
                 return finished
+            stores.check_writable(self._empty_results(), store)
         tables = self.plan_tables()
         ledger = (
             stores.open_ledger(store, self.hash, self.spec.layout.size, description)
@@ -323,6 +324,13 @@ class Study:
         if store is not None:
             stores.write_finished(dataset, store)
         return dataset
+
+    def _empty_results(self):
+        """The results' Dataset with every counter zero: its layout, coordinates and attributes."""
+        zeros = np.zeros((len(self.points), self.spec.layout.size))
+        with np.errstate(all="ignore"):
+            return to_dataset(self, zeros, np.zeros(len(self.points), dtype=np.int64),
+                              {"compile_seconds": 0.0, "run_seconds": 0.0})  # fmt: skip
 
     def analyze(self, results):
         """Sensitivity indices of every output over this study's evaluated design.

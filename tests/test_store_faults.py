@@ -20,7 +20,7 @@ import xarray as xr
 import zarr
 
 import mc_twolevel as mc
-from mc_twolevel import errors, store
+from mc_twolevel import engine, errors, store
 from mc_twolevel import study as study_module
 from mc_twolevel.cli import main
 from mc_twolevel.model import _VERIFIED
@@ -292,3 +292,16 @@ def test_an_unfinished_store_of_an_older_version_is_named_as_such(tmp_path, monk
     with pytest.raises(mc.InputError, match=r"made by mc_twolevel 0\.1\.0 .* this is 9\.9\.9") as refused:
         precision_study().run(store=path, client=dask_client)
     assert "different study" not in str(refused.value)
+
+
+@pytest.mark.parametrize("suffix", [".zarr", ".nc"])
+def test_results_that_cannot_be_stored_are_refused_before_any_compute(tmp_path, monkeypatch, suffix):
+    """The class behind a mixed sweep or a 70-bit seed: the final write is tried in memory first."""
+    study = mc.Study("ishigami", trials=100, seed=1)
+    study.seed = 2**70  # past the seed check: NetCDF cannot record it, and the Zarr attributes' JSON could
+    study.sweep = {"x1": [0.0, "a"]}  # past the sweep check: a coordinate of mixed types
+    study.points = study.points * 2
+    study.thetas, study.scope = np.concatenate([study.thetas] * 2), study.spec.scope(study.points)
+    monkeypatch.setattr(engine, "execute", lambda *args: pytest.fail("computed"))
+    with pytest.raises(mc.InputError, match="could not be stored"):
+        study.run(store=tmp_path / f"s{suffix}", workers=1)
