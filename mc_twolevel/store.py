@@ -50,6 +50,7 @@ warnings.filterwarnings("ignore", message=_NOT_IN_SPEC)
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=_NOT_IN_SPEC)
     CHECKSUMMED = (ZstdCodec(), CRC32())
+EVERY_CHUNK = "mc_twolevel_every_chunk_written"  # root attribute: a missing results chunk means damage
 
 
 class StoreLock:
@@ -346,7 +347,8 @@ def open_finished(path, study_hash, description=None):
     _check_hash(root.attrs.get(HASH), study_hash, path, root.attrs.get("study"), description)
     if root.attrs.get(STATUS) != COMPLETE:
         return None
-    missing = [name for name, array in root.arrays() if array.nchunks_initialized < array.nchunks]
+    arrays = root.arrays() if root.attrs.get(EVERY_CHUNK) else ()  # stores written before the attribute: unchecked
+    missing = [name for name, array in arrays if array.nchunks_initialized < array.nchunks]
     if missing:
         raise StoreDamaged(
             f"{path} is finished but chunks of {', '.join(sorted(missing))} are missing; the store is damaged. "
@@ -429,7 +431,7 @@ def write_finished(dataset, path):
     for name in list(root.array_keys()):  # a final write cut short by a kill: ours, rewritten whole
         del root[name]
     dataset.to_zarr(path, mode="a", consolidated=False, write_empty_chunks=True, encoding=_zarr_encoding(dataset))
-    zarr.open_group(path, mode="a").attrs[STATUS] = COMPLETE  # reopened: to_zarr wrote the attributes
+    zarr.open_group(path, mode="a").attrs.update({STATUS: COMPLETE, EVERY_CHUNK: True})  # reopened: to_zarr wrote attrs
 
 
 def _remove_tree(path):
