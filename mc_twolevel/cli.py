@@ -1,13 +1,22 @@
 """The ``mc-twolevel`` command: list models, run studies, draw figures.
 
-Bad input (an unknown model or parameter, a value out of range, a malformed
-file) ends with a one-paragraph message and exit status 2, never a traceback.
+Every failure a user can cause ends with a one-paragraph message, never a
+traceback, and an exit status saying which kind it was: 0 done; 2 bad input
+(the study, the options, a store made by something else or driven by another
+run); 3 an environment failure (disk full, an unwritable or read-only path, a
+damaged store, a scheduler unreachable or lost, workers running other code);
+130 and 143 interrupted by SIGINT and SIGTERM, the store left resumable; 1 a
+bug in this package (``MC_TWOLEVEL_DEBUG=1`` shows its traceback).
 """
 
 import argparse
+import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
+import errno
 import math
+import os
 import signal
 import sys
 import textwrap
@@ -17,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import EnvironmentFailure, InputError
+from .errors import EnvironmentFailure, InputError, Terminated
 from .model import Mean
 from .registry import get_model, model_names
 from .study import Study
@@ -65,6 +74,9 @@ def _starting(args):
               "workers it has", file=sys.stderr)  # fmt: skip
 
 
+CHUNKS_PER_POINT = 2048  # a coarse precision run's cap, so its worst-case ledger stays small
+
+
 def _precision_note(study):
     """A precision study runs whole chunks: say so when one chunk is far more than the target needs."""
     if study.precision is None:
@@ -74,18 +86,21 @@ def _precision_note(study):
         smaller = 2 ** math.ceil(math.log2(needed))
         print(f"mc-twolevel: note: precision = {study.precision:g} needs at most about {needed:,} trials per point "
               f"for a probability, but a precision study runs whole chunks of chunk_trials = "
-              f"{study.chunk_trials:,}; add chunk_trials = {smaller:_} to the study for a quicker coarse run",
+              f"{study.chunk_trials:,}; add chunk_trials = {smaller:_} and max_trials = {smaller * CHUNKS_PER_POINT:_} "
+              "to the study for a quicker coarse run",
               file=sys.stderr)  # fmt: skip
 
 
 def _run(args):
+    from .store import is_finished
+
     _starting(args)
     study = _study(args)
     if args.show_job_script:
         return _show_job_script(study, args.study)
     _precision_note(study)
     out = Path(args.out) if args.out else _default_out(args.study, ".zarr")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    finished = is_finished(out)
     dataset = _run_study(study, out, args, shard=args.shard)
     if dataset is None:
         from .shards import Shard, finished, folder
@@ -94,8 +109,11 @@ def _run(args):
         print(f"shard {args.shard} done in {folder(out)}; {finished(out, count, study.hash)} of {count} shards "
               f"finished (the last to finish, or a run without --shard, assembles {out})")  # fmt: skip
         return
-    print(f"wrote {out}: {study.model}, {int(dataset.trials.sum()):,} trials, "
-          f"{dataset.attrs['run_seconds']:.1f} s")  # fmt: skip
+    if finished:
+        print(f"{out} was already finished ({study.model}, {int(dataset.trials.sum()):,} trials); nothing to run")
+    else:
+        print(f"wrote {out}: {study.model}, {int(dataset.trials.sum()):,} trials, "
+              f"{dataset.attrs['run_seconds']:.1f} s")  # fmt: skip
     if args.plot:
         from .plot import plot_store
 
@@ -171,6 +189,8 @@ def _print_indices(indices):
 def _plot(args):
     from .plot import plot_store
 
+    if not Path(args.store).exists():
+        raise InputError(f"{args.store} does not exist; give the path of a finished store")
     for figure in plot_store(args.store, args.out):
         print(f"wrote {figure}")
 
@@ -247,51 +267,67 @@ def parser():
     return top
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, as a batch system sends before a job's walltime."""
+RESUME = "finished work is kept in the store; run the same command again to resume"
+RETRY = "put that right and run the same command again (finished work, if any, is kept)"
+_OS_FAILURES = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file is in the way (a part of the path is a file, not a folder)",
+    errno.EISDIR: "a folder is in the way",
+    errno.ENOMEM: "out of memory",
+}
 
 
-@contextlib.contextmanager
-def _terminate_like_interrupt():
-    """SIGTERM unwinds the run as Ctrl-C does (finished work stays in the store), then exit 143."""
+def _raise_terminated(signum, frame):
+    raise Terminated
 
-    def handler(signum, frame):
-        raise Terminated
 
-    if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def _failure(error):
+    """The exit status and one-paragraph message of a failed command."""
+    if isinstance(error, Terminated):
+        return 143, f"terminated (SIGTERM); {RESUME}"
+    if isinstance(error, KeyboardInterrupt):
+        return 130, f"interrupted; {RESUME}"
+    if isinstance(error, (InputError, EnvironmentFailure)):
+        return error.exit_status, str(error)
+    if isinstance(error, FileNotFoundError):
+        return 2, f"no such file or folder: {error.filename or error}"
+    if isinstance(error, MemoryError):
+        return 3, f"out of memory; lower trials or the number of points, or use a larger machine. {RETRY}"
+    if isinstance(error, (concurrent.futures.CancelledError, asyncio.CancelledError)):
+        return 3, f"the scheduler cancelled the run's tasks (it was lost or shut down); {RESUME}"
+    if isinstance(error, OSError):  # the machine, a path or a connection to a scheduler
+        what = _OS_FAILURES.get(error.errno, error.strerror or str(error) or type(error).__name__)
+        where = f" ({error.filename})" if error.filename else ""
+        return 3, f"{what}{where}; {RETRY}"
+    return 1, (
+        f"internal error, a bug in mc_twolevel: {type(error).__name__}: {error}. Please report it; "
+        "MC_TWOLEVEL_DEBUG=1 shows the traceback"
+    )
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
-        with _terminate_like_interrupt():
-            status = args.handler(args)
-    except InputError as error:
-        message = textwrap.fill(f"mc-twolevel: error: {error}", width=100)
-        print(message, file=sys.stderr)
-        return 2
-    except EnvironmentFailure as error:
-        print(textwrap.fill(f"mc-twolevel: error: {error}", width=100), file=sys.stderr)
-        return 3
+        return args.handler(args) or 0
     except BrokenPipeError:  # output piped into head, say
         sys.stderr.close()
         return 0
-    except Terminated:
-        print("mc-twolevel: terminated (SIGTERM); finished work is kept in the store, run the same command again "
-              "to resume", file=sys.stderr)  # fmt: skip
-        return 143
-    except KeyboardInterrupt:
-        print("mc-twolevel: interrupted; finished work is kept in the store, run again to resume",
-              file=sys.stderr)  # fmt: skip
-        return 130
-    return status or 0
+    except BaseException as error:
+        if isinstance(error, SystemExit) or os.environ.get("MC_TWOLEVEL_DEBUG"):
+            raise
+        status, message = _failure(error)
+        print(textwrap.fill(f"mc-twolevel: error: {message}", width=100), file=sys.stderr)
+        return status
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ def run_items(kernel, thetas, tables, items, seed):
     """Counters of each item (a Dask task body): ``kernel`` is the model's
     :class:`~mc_twolevel.model.TaskKernel`; ``thetas[k]`` and ``tables[k]`` are the
     parameter point and per-point tables of ``items[k]``."""
+    kernel.verify()  # the worker runs the code the driver planned with, or stops the run
     counters = np.zeros((len(items), kernel.size))
     for row, (theta, point_tables, item) in enumerate(zip(thetas, tables, items)):
         states = stream_state(seed, (item[POINT], item[CHUNK]), kernel.streams)

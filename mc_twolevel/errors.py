@@ -1,4 +1,12 @@
-"""The exception types: bad user input (exit 2) and an environment that failed the run (exit 3)."""
+"""The failures a user can meet, each with its exit status on the command line.
+
+The command line (:mod:`mc_twolevel.cli`) catches these in one place and prints
+the message as one paragraph: 2 for :class:`InputError` (the study, the options,
+a store made by something else, a store another run is driving), 3 for
+:class:`EnvironmentFailure` (disk full, unwritable path, a damaged store, a lost
+scheduler, workers running other code), 130 for Ctrl-C and 143 for
+:class:`Terminated` (SIGTERM, the batch walltime signal).
+"""
 
 
 class InputError(ValueError):
@@ -7,9 +15,28 @@ class InputError(ValueError):
     The command line prints its message as one paragraph and exits with status 2.
     """
 
+    exit_status = 2
+
+
+class StoreBusy(InputError):
+    """Another run is driving this store (the lock's holder is named in the message)."""
+
 
 class EnvironmentFailure(RuntimeError):
-    """The machine or batch system failed the run: no batch system, jobs that never start, a lost scheduler.
+    """The machine or cluster failed the run: disk full, an unwritable path, a damaged
+    store, a scheduler that is unreachable or lost. Exit status 3."""
 
-    The command line prints its message as one paragraph and exits with status 3.
-    """
+    exit_status = 3
+
+
+class StoreDamaged(EnvironmentFailure):
+    """A store's chunk fails its checksum or is missing."""
+
+
+class CodeMismatch(EnvironmentFailure):
+    """A worker holds different code for the model than the driver that sent the task."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch system's walltime or ``kill``), raised like Ctrl-C so the same
+    clean-up runs; exit status 143."""

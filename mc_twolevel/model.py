@@ -21,6 +21,11 @@ run, and it is compiled with ``nogil=True`` so threads run kernels in parallel.
 """
 
 import dataclasses
+import hashlib
+import numbers
+import os
+import socket
+import types
 from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -28,7 +33,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .errors import InputError
+from .errors import CodeMismatch, InputError
 
 
 @dataclass(frozen=True)
@@ -194,15 +199,75 @@ def add_sample(totals, slot, slot_sq, x):
     totals[slot_sq] += x * x
 
 
+def _nested_codes(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _nested_codes(const)
+
+
+def _called(function):
+    """The functions ``function`` may call: its globals, and attributes of modules it names."""
+    names = [name for code in _nested_codes(function.__code__) for name in code.co_names]
+    for name in names:
+        value = function.__globals__.get(name)
+        if isinstance(value, types.ModuleType):
+            yield from (getattr(value, attr, None) for attr in names)
+        else:
+            yield value
+
+
+_DATA = (numbers.Number, str, bytes, tuple)
+
+
+def _fingerprint(kernel):
+    """``(code_hash, source_hashes)`` of a kernel and every function it may call.
+
+    ``code_hash`` covers the bytecode, constants and plain data (slot tuples, numbers)
+    the functions read; ``source_hashes`` the files they come from, which numba's
+    on-disk cache trusts on whatever machine compiles them.
+    """
+    digest, sources, seen = hashlib.sha256(), {}, set()
+    pending = [kernel]
+    while pending:
+        function = getattr(pending.pop(), "py_func", None)
+        if not isinstance(function, types.FunctionType) or id(function) in seen:
+            continue
+        seen.add(id(function))
+        for code in _nested_codes(function.__code__):
+            digest.update(code.co_code + repr(code.co_names).encode())
+            digest.update(repr([c for c in code.co_consts if not isinstance(c, types.CodeType)]).encode())
+        path = function.__code__.co_filename
+        if path not in sources and os.path.isfile(path):
+            with open(path, "rb") as source:
+                sources[path] = hashlib.sha256(source.read()).hexdigest()
+        for value in _called(function):
+            if isinstance(value, _DATA):
+                digest.update(repr(value).encode())
+            elif isinstance(value, np.ndarray):
+                digest.update(value.tobytes())
+            else:
+                pending.append(value)
+    return digest.hexdigest(), tuple(sorted(sources.items()))
+
+
+_FINGERPRINTS = {}  # id(kernel) -> (kernel, code_hash, source_hashes), computed once per kernel
+_VERIFIED = {}  # id(kernel) -> (kernel, code_hash), kernels checked in this process
+
+
 @dataclass(frozen=True)
 class TaskKernel:
-    """What a task needs of a model on a worker: its kernel and the size of its counters.
+    """What a task needs of a model on a worker: its kernel, the size of its counters,
+    and the model's name, version and code fingerprint, checked on the worker.
 
     Numba pickles a kernel's Python code (and the compiled functions it calls) by
-    value, so a worker needs no import of the model's module. A kernel rebuilt
-    from its code compiles afresh (no cache: about 30 s for compliance), so a
-    task also names where the kernel lives; a worker that imports the same
-    package, file for file, uses its own compiled (cached) kernel instead.
+    value, so a worker needs no import of the model's module. What a worker runs may
+    still differ: modules the code reaches through are the worker's own, and numba's
+    on-disk cache (``cache=True``) runs whatever it compiled from the worker's copy of
+    the source file. :meth:`verify` refuses both.
+    A kernel rebuilt from pickled code compiles afresh (no cache: about 30 s for
+    compliance), so a task also names where the kernel lives; a worker that imports
+    the same package, file for file, uses its own compiled (cached) kernel instead.
     """
 
     name: str
@@ -210,10 +275,29 @@ class TaskKernel:
     kernel: object
     size: int
     streams: int = 1
+    code_hash: str = ""
+    source_hashes: tuple = ()
 
     def run(self, theta, tables, trials, states, totals):
         """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
         self.kernel(theta, *tables, trials, states, totals)
+
+    def verify(self):
+        """Raise :class:`CodeMismatch` if this process holds other code for the model than
+        the driver that made this task (its bytecode, or a source file numba's cache trusts)."""
+        if not self.code_hash or _VERIFIED.get(id(self.kernel), (None, None))[1] == self.code_hash:
+            return
+        code_hash, sources = _fingerprint(self.kernel)
+        here = dict(sources)
+        differing = [path for path, digest in self.source_hashes if here.get(path, digest) != digest]
+        if code_hash != self.code_hash or differing:
+            what = f"the source file(s) {', '.join(differing)}" if differing else "the kernel's code"
+            raise CodeMismatch(
+                f"the worker on {socket.gethostname()} holds different code for model {self.name} (version "
+                f"{self.version}) than the driver: {what} differ. Its results would not be this model's; the run "
+                "is stopped. Install the same mc_twolevel on the workers as on the driver, then run again to resume"
+            )
+        _VERIFIED[id(self.kernel)] = (self.kernel, self.code_hash)
 
     def __reduce__(self):
         import cloudpickle
@@ -360,8 +444,11 @@ class Model:
 
     @property
     def task_kernel(self):
-        """The part of the model a task carries to a worker."""
-        return TaskKernel(self.name, self.version, self.kernel, self.layout.size, self.streams)
+        """The part of the model a task carries to a worker (with its code's fingerprint)."""
+        if id(self.kernel) not in _FINGERPRINTS:
+            _FINGERPRINTS[id(self.kernel)] = (self.kernel, *_fingerprint(self.kernel))
+        _, code_hash, sources = _FINGERPRINTS[id(self.kernel)]
+        return TaskKernel(self.name, self.version, self.kernel, self.layout.size, self.streams, code_hash, sources)
 
     def new_totals(self):
         return np.zeros(self.layout.size, dtype=np.float64)

@@ -37,6 +37,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import numbers
 import os
 import time
@@ -69,14 +70,26 @@ class LongRunWarning(UserWarning):
 DESIGN_TRIALS = 100_000
 KEYS = {"model", "trials", "precision", "seed", "chunk_trials", "max_trials", "params", "sweep",
         "sample", "cluster", "plot"}  # fmt: skip
+MIN_PRECISION = 1e-9  # a 95% half-width of 1e-9 already needs about 1e18 trials per point
+MAX_POINTS = 1_000_000  # parameter points in one study
+MAX_LEDGER_BYTES = 4 << 30  # the ledger of work items (the plan and its counters) held in memory
+MAX_SEED = 2**63 - 1  # seeds are recorded as 64-bit integers (NetCDF has no larger)
 
 
-def _whole(name, value, low):
+def _whole(name, value, low, high=None):
     """A whole number >= ``low`` (numpy integers too; a float only if whole, such as 1e6)."""
     whole = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and float(value).is_integer())
-    if isinstance(value, bool) or not whole or value < low:
-        raise InputError(f"{name} = {value!r}: expected a whole number >= {low} (write 1_000_000 or 1e6)")
+    if isinstance(value, bool) or not whole or value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise InputError(f"{name} = {value!r}: expected a whole number {bound} (write 1_000_000 or 1e6)")
     return int(value)
+
+
+def _table(name, value):
+    """An optional TOML table: None or a dict."""
+    if value is not None and not isinstance(value, dict):
+        raise InputError(f"{name} = {value!r}: expected a table ([{name}] with keys and values)")
+    return value
 
 
 def _sweep_values(key, spec):
@@ -86,15 +99,20 @@ def _sweep_values(key, spec):
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
             raise InputError(f"sweep {key!r}: the value(s) {', '.join(repeated)} appear more than once")
+        if len({isinstance(label(v), str) for v in spec}) > 1:
+            raise InputError(
+                f"sweep {key!r}: mixes numbers and tables {spec!r}; give every value the same form "
+                '(a constant as { dist = "constant", value = 1.0 })'
+            )
         return spec
     if isinstance(spec, dict) and set(spec) == {"start", "stop", "num"}:
         num = spec["num"]
-        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-            raise InputError(f"sweep {key!r}: num = {num!r} must be a whole number >= 1")
-        try:
-            return [float(v) for v in np.linspace(spec["start"], spec["stop"], num)]
-        except (TypeError, ValueError):
-            raise InputError(f"sweep {key!r}: start and stop must be numbers") from None
+        if isinstance(num, bool) or not isinstance(num, int) or not 1 <= num <= MAX_POINTS:
+            raise InputError(f"sweep {key!r}: num = {num!r} must be a whole number in [1, {MAX_POINTS:,}]")
+        ends = (spec["start"], spec["stop"])
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in ends):
+            raise InputError(f"sweep {key!r}: start and stop must be numbers, got {ends}")
+        return [float(v) for v in np.linspace(*ends, num)]
     raise InputError(
         f"sweep {key!r}: expected a non-empty list of values or a table "
         f"{{ start = ..., stop = ..., num = ... }}, got {spec!r}"
@@ -128,11 +146,11 @@ class Study:
             self.trials = _whole("trials", default if self.trials is None else self.trials, 1)
         elif (
             isinstance(self.precision, bool)
-            or not isinstance(self.precision, (int, float))
-            or not 0 < self.precision < 0.5
+            or not isinstance(self.precision, numbers.Real)
+            or not MIN_PRECISION <= self.precision < 0.5
         ):
-            raise InputError(f"precision = {self.precision!r}: expected a 95% half-width in (0, 0.5)")
-        self.seed = _whole("seed", self.seed, 0)
+            raise InputError(f"precision = {self.precision!r}: expected a 95% half-width in [{MIN_PRECISION:g}, 0.5)")
+        self.seed = _whole("seed", self.seed, 0, MAX_SEED)
         self.chunk_trials = _whole(
             "chunk_trials", self.spec.chunk_trials if self.chunk_trials is None else self.chunk_trials, 1
         )
@@ -144,7 +162,9 @@ class Study:
             )
         if not isinstance(self.params, dict) or not isinstance(self.sweep, dict):
             raise InputError("[params] and [sweep] must be tables")
+        self.cluster, self.plot = _table("cluster", self.cluster), _table("plot", self.plot)
         self.sweep = {key: _sweep_values(key, spec) for key, spec in self.sweep.items()}
+        self._check_size()
         self.plot_outputs = self._plot_outputs()
         self.analysed_outputs = self._analysed_outputs()
         if self.cluster is not None:
@@ -159,10 +179,29 @@ class Study:
         self.thetas = np.array([self.spec.prepare(p) for p in self.points])
         self.scope = self.spec.scope(self.points)
 
+    def _check_size(self):
+        """Refuse, before planning, a study whose points or ledger would not fit in memory."""
+        points = math.prod(len(values) for values in self.sweep.values())
+        n = self.sample.get("n") if isinstance(self.sample, dict) else None
+        if isinstance(n, numbers.Integral) and not isinstance(n, bool):
+            ranges = self.sample.get("ranges")
+            points = n * (2 * (len(ranges) if isinstance(ranges, dict) else 0) + 2)  # the largest design per n
+        if points > MAX_POINTS:
+            raise InputError(f"the study has about {points:,} parameter points; at most {MAX_POINTS:,} are allowed")
+        budget = self.trials if self.precision is None else self.max_trials
+        rows = points * -(-budget // self.chunk_trials)
+        if rows * (self.spec.layout.size + 4) * 8 > MAX_LEDGER_BYTES:
+            raise InputError(
+                f"{budget:,} trials at each of {points:,} points in chunks of {self.chunk_trials:,} make "
+                f"{rows:,} work items, more than this machine's ledger holds ({MAX_LEDGER_BYTES >> 30} GiB); "
+                "lower trials (or max_trials) or raise chunk_trials"
+            )
+
     def _plot_outputs(self):
         names = [o.name for o in self.spec.outputs]
         wanted = (self.plot or {}).get("outputs", names)
-        unknown = [n for n in wanted if n not in names] if isinstance(wanted, list) else [wanted]
+        wanted = wanted if isinstance(wanted, list) else [wanted]
+        unknown = [n for n in wanted if not isinstance(n, str) or n not in names]
         if unknown or set(self.plot or {}) - {"outputs"}:
             raise InputError(
                 f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
@@ -205,8 +244,12 @@ class Study:
                 raw = tomllib.load(handle)
         except FileNotFoundError:
             raise InputError(f"study file {path} does not exist") from None
-        except tomllib.TOMLDecodeError as error:
+        except IsADirectoryError:
+            raise InputError(f"study file {path} is a folder; give the path of a .toml file") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise InputError(f"study file {path} is not valid TOML: {error}") from None
+        except RecursionError:
+            raise InputError(f"study file {path} nests arrays or tables too deeply to be a study") from None
         return cls.from_dict(raw, source=path)
 
     @classmethod
@@ -268,12 +311,13 @@ class Study:
 
         ``client`` (a ``distributed.Client``) or ``scheduler`` (an address) runs on an
         existing cluster; otherwise ``workers`` cores of this machine (default: all),
-        or this process alone when ``workers == 1`` and no store is kept. A run of more
-        than ``LONG_RUN_TRIALS`` trials that keeps no store first warns
-        (:class:`LongRunWarning`) with its duration roughly estimated. With
-        ``shard`` (``"I/N"``, see :mod:`mc_twolevel.shards`) only that share is
-        computed, and None is returned unless this shard is the last to finish
-        and assembles the store.
+        or this process alone when ``workers == 1`` and no store is kept. A store is
+        locked for the run (:class:`~mc_twolevel.store.StoreLock`): a second run on it
+        is refused, naming the first. A run of more than ``LONG_RUN_TRIALS`` trials that
+        keeps no store first warns (:class:`LongRunWarning`) with its duration roughly
+        estimated. With ``shard`` (``"I/N"``, see :mod:`mc_twolevel.shards`) only that
+        share is computed, under a lock of its own, and None is returned unless this
+        shard is the last to finish and assembles the store.
         """
         from . import shards
 
@@ -282,20 +326,45 @@ class Study:
         if shard is not None:
             shard = shards.Shard.parse(shard)
             shards.check(self, store)
-        if store is not None:
-            finished = stores.open_finished(store, self.hash)
-            if finished is not None:
-                return finished
+        if store is None:
+            return self._run(None, client, scheduler, workers, progress)
+        store = Path(store)
+        store.parent.mkdir(parents=True, exist_ok=True)
+        if shard is not None:
+            with stores.StoreLock(store, name=f"shard-{shard.index}-of-{shard.count}.lock"):
+                finished = self._run_shard(store, shard, client, scheduler, workers, progress)
+            if finished is not True:
+                return finished  # the results already there, or None: another shard assembles
+        with stores.StoreLock(store):
+            return self._run(store, client, scheduler, workers, progress)
+
+    def _run_shard(self, store, shard, client, scheduler, workers, progress):
+        """Compute a shard's share; True if it should go on to assemble the store."""
+        from . import shards
+
+        description = json.dumps(self.describe(), default=str)
+        finished = stores.open_finished(store, self.hash, description)
+        if finished is not None:
+            return finished
         if self.cluster and client is None and scheduler is None:
             check_batch_system(self.cluster["type"])  # before anything is written
         tables = self.plan_tables()
+        ledger = stores.open_ledger(shards.ledger_path(store, shard), self.hash, self.spec.layout.size, description)
+        self._execute(tables, ledger, shards.next_round(self, shard), client, scheduler, workers, progress)
+        return True if shards.finish(store, shard, self.hash) else None
+
+    def _run(self, store, client, scheduler, workers, progress):
+        from . import shards
+
         description = json.dumps(self.describe(), default=str)
-        running = {"client": client, "scheduler": scheduler, "workers": workers, "progress": progress}
-        if shard is not None:
-            ledger = stores.open_ledger(shards.ledger_path(store, shard), self.hash, self.spec.layout.size, description)
-            self._execute(tables, ledger, shards.next_round(self, shard), **running)
-            if not shards.finish(store, shard, self.hash):
-                return None
+        if store is not None:
+            finished = stores.open_finished(store, self.hash, description)
+            if finished is not None:
+                return finished
+            stores.check_writable(self._empty_results(), store)
+        if self.cluster and client is None and scheduler is None:
+            check_batch_system(self.cluster["type"])  # before anything is written
+        tables = self.plan_tables()
         if store is not None:
             ledger = stores.open_ledger(store, self.hash, self.spec.layout.size, description)
             shards.adopt(self, store, ledger)
@@ -304,7 +373,7 @@ class Study:
             if self.trials is not None:
                 self._compile(tables[0])  # the estimate times the compiled kernel
                 self._warn_if_long(tables[0], client, workers)
-        totals, trials, timings = self._execute(tables, ledger, self.next_round, **running)
+        totals, trials, timings = self._execute(tables, ledger, self.next_round, client, scheduler, workers, progress)
         dataset = to_dataset(self, totals, trials, timings)
         if store is not None:
             stores.write_finished(dataset, store)
@@ -325,6 +394,13 @@ class Study:
         finally:
             bar.close()
         return totals, trials, {"compile_seconds": compile_seconds, "run_seconds": time.perf_counter() - started}
+
+    def _empty_results(self):
+        """The results' Dataset with every counter zero: its layout, coordinates and attributes."""
+        zeros = np.zeros((len(self.points), self.spec.layout.size))
+        with np.errstate(all="ignore"):
+            return to_dataset(self, zeros, np.zeros(len(self.points), dtype=np.int64),
+                              {"compile_seconds": 0.0, "run_seconds": 0.0})  # fmt: skip
 
     def analyze(self, results):
         """Sensitivity indices of every output over this study's evaluated design.

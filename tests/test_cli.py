@@ -1,16 +1,18 @@
-"""The command line: listings, bad input (exit 2, no traceback), kill and resume."""
+"""The command line: listings, bad input (exit 2, no traceback), exit statuses, kills and signals, resume."""
 
-import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 import zarr
 
+from mc_twolevel import errors as mc_errors
+from mc_twolevel import store as mc_store
 from mc_twolevel.cli import main
 
 GOOD = """
@@ -105,29 +107,67 @@ def _cli(*args):
 
 
 @pytest.mark.slow
-def test_a_killed_run_rerun_equals_an_unbroken_run(tmp_path):
+def test_kill_sigterm_and_sigint_leave_a_store_that_resumes_to_the_unbroken_run(tmp_path):
+    """kill -9, then SIGTERM (exit 143) and SIGINT (exit 130) on the same store, each midway;
+    the rerun equals an unbroken run bit for bit."""
     study = tmp_path / "kill.toml"
     study.write_text(KILLABLE)
     whole, broken = tmp_path / "whole.zarr", tmp_path / "broken.zarr"
     subprocess.run(_cli("run", str(study), "--out", str(whole), "--workers", "2"), check=True, capture_output=True)
-    process = subprocess.Popen(_cli("run", str(study), "--out", str(broken), "--workers", "1"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    done = 0
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and done < 3:
-        time.sleep(0.05)
-        try:
-            done = int((~np.isnan(zarr.open_group(broken, mode="r")["ledger/counters"][:, 0])).sum())
-        except (FileNotFoundError, KeyError, ValueError):
-            continue
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert 0 < done < 48, "the run was not killed midway"
-    assert zarr.open_group(broken, mode="r").attrs["mc_twolevel_status"] == "running"
+    for signum, status in ((signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        process = subprocess.Popen(_cli("run", str(study), "--out", str(broken), "--workers", "1"),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        start, done = _done(broken), _done(broken)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and done <= start:
+            time.sleep(0.05)
+            done = _done(broken)
+        process.send_signal(signum)
+        err = " ".join(process.communicate(timeout=60)[1].split())
+        assert process.returncode == status, err
+        if signum != signal.SIGKILL:
+            assert "run the same command again to resume" in err and "Traceback" not in err
+            assert not Path(f"{broken}.lock").exists()
+        assert zarr.open_group(broken, mode="r").attrs["mc_twolevel_status"] == "running"
+    assert 0 < _done(broken) < 48, "the runs were interrupted midway"
     subprocess.run(_cli("run", str(study), "--out", str(broken), "--workers", "2"), check=True, capture_output=True)
     xr.testing.assert_equal(
         xr.open_zarr(broken, consolidated=False).load(), xr.open_zarr(whole, consolidated=False).load()
     )
+
+
+def _done(path):
+    try:
+        return int((~np.isnan(zarr.open_group(path, mode="r")["ledger/counters"][:, 0])).sum())
+    except (FileNotFoundError, KeyError, ValueError, RuntimeError):
+        return 0
+
+
+def test_a_finished_rerun_says_it_wrote_nothing(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD)
+    out = tmp_path / "out.zarr"
+    assert main(["run", str(path), "--out", str(out), "--workers", "1"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert main(["run", str(path), "--out", str(out), "--workers", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "already finished" in text and "wrote" not in text
+
+
+def test_environment_failures_exit_3(tmp_path, capsys):
+    import dask
+
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD)
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        status = main(["run", str(path), "--out", str(tmp_path / "o.zarr"), "--scheduler", "tcp://127.0.0.1:9"])
+    assert status == 3 and "Traceback" not in capsys.readouterr().err
+    ledger = mc_store.MemoryLedger(3)
+    ledger.add_round(np.array([[0, 0, 0, 10]]))
+    from distributed.client import FutureCancelledError
+
+    with pytest.raises(mc_errors.EnvironmentFailure, match="cancelled"):
+        ledger.record(np.array([0]), FutureCancelledError("k", "lost"))  # what as_completed yields for a cancelled task
 
 
 def test_sensitivity_never_writes_over_what_is_not_its_own(tmp_path, capsys):

@@ -56,6 +56,6 @@ def test_workers_with_a_scheduler_is_said_to_be_ignored(capsys):
 def test_a_coarse_precision_target_is_told_about_whole_chunks(capsys):
     _precision_note(mc.Study("compliance", precision=0.05))
     err = capsys.readouterr().err
-    assert "needs at most about 385 trials" in err and "chunk_trials = 512" in err
-    _precision_note(mc.Study("compliance", precision=0.05, chunk_trials=512))
+    assert "needs at most about 385 trials" in err and "chunk_trials = 512 and max_trials = 1_048_576" in err
+    _precision_note(mc.Study("compliance", precision=0.05, chunk_trials=512, max_trials=1_048_576))
     assert capsys.readouterr().err == ""
