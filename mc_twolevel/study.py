@@ -51,7 +51,6 @@ from .errors import InputError
 from .parallel import Progress, executor
 from .registry import get_model
 from .results import coordinate, label, to_dataset
-from .rng import stream_state
 
 DEFAULT_TRIALS = 1_000_000
 DESIGN_TRIALS = 100_000
@@ -298,5 +297,5 @@ class Study:
     def _compile(self, tables):
         """Compile (or load from cache) the kernel here; the seconds it took."""
         started = time.perf_counter()
-        self.spec.run(self.thetas[0], tables, 1, stream_state(0, (0,), self.spec.streams), self.spec.new_totals())
+        self.spec.run(self.thetas[0], tables, 1, self.spec.task_kernel.states(0, (0,)), self.spec.new_totals())
         return time.perf_counter() - started

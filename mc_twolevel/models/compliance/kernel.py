@@ -10,7 +10,7 @@ import numpy as np
 from ...model import CounterLayout, add_sample
 from ...params import flag
 from .declarations import EVENTS, LOBBY, OUTPUTS, ROLE, ROLES, SCREEN, SELECT, STATES, P
-from .screening import stay_probability, support_weights
+from .screening import inner_scratch, stay_probability, support_weights
 from .stages import (
     BLOCK,
     T2,
@@ -21,6 +21,7 @@ from .stages import (
     grow_to_t2,
     log_flags,
     regime_shocks,
+    shock_scratch,
     supports,
     weights,
 )
@@ -94,7 +95,7 @@ def count_one_shot(t1, t2, adhere, agreed, alone, stake, comply, totals, n):
 
 
 @numba.njit
-def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reciprocated, q, x, z, n):
+def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reciprocated, q, scratch, n):
     """Stage 5: ``q[i]`` for the trials where the state adhered (:mod:`.screening`)."""
     horizon, drift, vol, lockin = theta[P.horizon], theta[P.drift], theta[P.vol], theta[P.lockin]
     inner = int(theta[P.inner_trials])
@@ -111,7 +112,7 @@ def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reci
             rates[r] = drift + (lockin if values[r] > 0.0 or r < 2 else 0.0)
         oppose = t1[ROLE.oppose, i]
         log_k = math.log(oppose) if oppose > 0.0 else -np.inf
-        stay = stay_probability(s, values, rates, coefficients, log_k, drift, horizon, vol, x, z, inner)
+        stay = stay_probability(s, values, rates, coefficients, log_k, drift, horizon, vol, scratch, inner)
         q[i] = stays * stay + (1.0 - stays) * q_shock
 
 
@@ -194,8 +195,9 @@ def kernel(theta, q_shock, trials, states, totals):
     kept = np.empty(BLOCK, dtype=np.int64)
     everyone, held = np.arange(BLOCK), np.empty(BLOCK, dtype=np.int64)
     z, bits = np.empty(BLOCK), np.empty(BLOCK, dtype=np.int64)
+    scratch = shock_scratch(BLOCK)
     inner = max(int(theta[P.inner_trials]), 1)
-    x, zz = np.empty(inner), np.empty(inner)
+    screening_scratch = inner_scratch(inner)
     as_log = np.empty((len(STATES), len(ROLES)), dtype=np.bool_)
     for state in range(len(STATES)):
         as_log[state] = log_flags(theta, LOBBY[state])
@@ -212,14 +214,15 @@ def kernel(theta, q_shock, trials, states, totals):
         for state in range(len(STATES)):
             grow_to_t2(s, t1[state], agreed, as_log[state], horizon, drift, vol, lockin, t2[state], won, z, bits, n)
             if rate > 0.0:
-                regime_shocks(s, theta, LOBBY[state], rate, horizon, drift, vol, t2[state], locked[state], everyone, n)
+                regime_shocks(s, theta, LOBBY[state], rate, horizon, drift, vol, t2[state], locked[state], everyone, n,
+                              scratch, z, bits)  # fmt: skip
             supports(t2[state], gov_weight, recip_weight, alone[state], stake[state], everyone, n)
         play(alone, stake, cooperative, sequential, comply, everyone, n)
         count_one_shot(t1, t2, adhere, agreed, alone, stake, comply, totals, n)
         if screening:
             for state in range(len(STATES)):
                 screen(s_screen, theta, t1[state], adhere[state], as_log[state], q_shock[state], gov_weight, recip_weight,
-                       reciprocated, q, x, zz, n)  # fmt: skip
+                       reciprocated, q, screening_scratch, n)  # fmt: skip
                 count_screening(state, q, adhere[state], agreed, comply[state], theta[P.insincere_below], totals, n)
         # stage 6: the agreements in force play on, period after period
         m = 0
@@ -237,7 +240,7 @@ def kernel(theta, q_shock, trials, states, totals):
                 grow_for(s_period, years, drift, vol, lockin, t2[state], locked[state], held, z, m)
                 if rate > 0.0:
                     regime_shocks(s_period, theta, LOBBY[state], rate, years, drift, vol, t2[state], locked[state],
-                                  held, m)  # fmt: skip
+                                  held, m, scratch, z, bits)  # fmt: skip
                 supports(t2[state], gov_k, recip_k, alone[state], stake[state], held, m)
             play(alone, stake, cooperative, sequential, comply, held, m)
             m = count_period(period, comply, kept, held, m, totals)

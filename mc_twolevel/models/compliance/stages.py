@@ -3,7 +3,9 @@
 Shared by ``compliance`` (two states) and ``multilateral`` (many): each stage is
 a loop over a block of trials that LLVM vectorises, for one state whose
 lobbies' parameter slots are ``lobby`` (a tuple of slots in the order of
-``ROLES``).
+``ROLES``). Draws come a block at a time from a lane state
+(:mod:`mc_twolevel.lanes`): uniforms and normals for a whole block, or for the
+trials of a block a stage concerns, compacted to the front.
 
 1. :func:`draw_t1`: the t1 magnitudes; :func:`adheres`: adherence.
 2. :func:`grow_to_t2`: geometric Brownian motion to t2, with lock-in for the
@@ -18,9 +20,9 @@ from collections import namedtuple
 import numba
 import numpy as np
 
-from ...distributions import FAMILY, draw, magnitude
-from ...fastmath import exp_affine_block, grow_block, grow_log_block
-from ...rng import normal, normals_into, uniform, uniforms_into
+from ...distributions import FAMILY, magnitude
+from ...fastmath import exp_affine_block, exp_block, grow_block, grow_log_block
+from ...lanes import normals_into, uniforms_into
 from .declarations import IS_STRENGTH, RECIPROCITY, ROLE, ROLES
 
 BLOCK = 256  # trials whose draws are made, and exponentials taken, together
@@ -126,38 +128,48 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, bi
 
 
 @numba.njit
-def _grow(s, m, rate, vol, years):
-    """A magnitude after ``years`` of geometric Brownian motion."""
-    if years == 0.0:
-        return m
-    return m * math.exp((rate - 0.5 * vol * vol) * years + vol * math.sqrt(years) * normal(s))
+def shock_scratch(block):
+    """Scratch arrays for :func:`regime_shocks` over blocks of ``block`` trials."""
+    return np.empty((len(ROLES) + 2, block)), np.empty(block, dtype=np.int64)
 
 
 @numba.njit
-def _redraw(s, theta, lobby, drift, vol, years, t2, i):
-    """``t2[:, i]``: every magnitude drawn afresh from its t1 distribution ``years`` before
-    the time of play and grown since, without lock-in (the coalitions are gone)."""
-    fresh = np.empty(len(ROLES))
-    for role in range(len(ROLES)):
-        family, a, b = magnitude(theta, lobby[role])
-        fresh[role] = draw(s, family, a, b)
-        if IS_STRENGTH[role]:
-            fresh[role] = max(fresh[role], 0.0)
-    for row in range(len(T2_ROLES)):
-        t2[row, i] = _grow(s, fresh[T2_SOURCE[row]], drift, vol, years)
-
-
-@numba.njit
-def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, n):
+def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, n, scratch, z, bits):
     """Stage 2, shocks, over a stretch of ``years`` ending at the time of play: the time back
     to the last revolution of a Poisson process of ``rate`` is exponential; where it is
-    shorter than the stretch, the state's magnitudes are redrawn then (:func:`_redraw`)
-    and its lock-in ends. ``trials[:n]`` are the block's trials concerned."""
+    shorter than the stretch (``u < 1 - e^{-rate years}`` for a uniform ``u``), every
+    magnitude is drawn afresh from its t1 distribution then and grown since without
+    lock-in (the coalitions are gone), and the state's lock-in ends. ``trials[:n]`` are
+    the block's trials concerned; ``scratch`` is :func:`shock_scratch`'s.
+
+    Draws: ``n`` uniforms; then, for the ``m`` trials shocked, ``m`` draws of each
+    magnitude in the order of ``ROLES`` and ``m`` normals for each t2 row's growth."""
+    work, hit = scratch
+    fresh, since, grown = work[: len(ROLES)], work[len(ROLES)], work[len(ROLES) + 1]
+    uniforms_into(s, since, n)
+    keep = -math.expm1(-rate * years)  # P(a revolution within the stretch)
+    m = 0
     for k in range(n):
-        since = -math.log1p(-uniform(s)) / rate
-        if since < years:
-            _redraw(s, theta, lobby, drift, vol, since, t2, trials[k])
-            locked[trials[k]] = False
+        if since[k] < keep:  # then the time back to it is -log1p(-u) / rate < years
+            hit[m] = k
+            since[m] = -math.log1p(-since[k]) / rate
+            m += 1
+    if m == 0:
+        return
+    for role in range(len(ROLES)):
+        family, a, b = magnitude(theta, lobby[role])
+        _draw_block(s, family, a, b, IS_STRENGTH[role], False, fresh[role], z, bits, m)
+    rate_years = drift - 0.5 * vol * vol
+    for row in range(len(T2_ROLES)):
+        normals_into(s, z, m)
+        for k in range(m):
+            grown[k] = rate_years * since[k] + vol * math.sqrt(since[k]) * z[k]
+        exp_block(grown, grown, bits, m)
+        source = fresh[T2_SOURCE[row]]
+        for k in range(m):
+            t2[row, trials[hit[k]]] = source[k] * grown[k]
+    for k in range(m):
+        locked[trials[hit[k]]] = False
 
 
 @numba.njit
