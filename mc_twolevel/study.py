@@ -37,6 +37,8 @@ import hashlib
 import itertools
 import json
 import numbers
+import sys
+import threading
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -295,7 +297,26 @@ class Study:
         return tables
 
     def _compile(self, tables):
-        """Compile (or load from cache) the kernel here; the seconds it took."""
+        """Compile (or load from cache) the kernel here, saying so on stderr when it compiles
+        (no cached copy, or loading it takes over 2 s); the seconds it took."""
         started = time.perf_counter()
-        self.spec.run(self.thetas[0], tables, 1, self.spec.task_kernel.states(0, (0,)), self.spec.new_totals())
+        notice = threading.Timer(0.0 if not _in_cache(self.spec.kernel) else 2.0, _say_compiling, (self.spec.name,))
+        notice.start()
+        try:
+            self.spec.run(self.thetas[0], tables, 1, self.spec.task_kernel.states(0, (0,)), self.spec.new_totals())
+        finally:
+            notice.cancel()
         return time.perf_counter() - started
+
+
+def _in_cache(kernel):
+    """Whether numba holds a cached compilation of ``kernel`` on disk (for some signature)."""
+    try:
+        return bool(kernel._cache._cache_file._load_index())
+    except (AttributeError, OSError):  # not a cached dispatcher, or numba's internals moved
+        return True
+
+
+def _say_compiling(name):
+    print(f"compiling the {name} kernel (a first run; later runs load it from numba's cache)", file=sys.stderr,
+          flush=True)  # fmt: skip
