@@ -248,7 +248,7 @@ def kernel(theta, q_shock, trials, states, totals):
     comply = np.empty((len(STATES), BLOCK), dtype=np.bool_)
     q = np.empty(BLOCK)
     everyone, held = np.arange(BLOCK), np.empty(BLOCK, dtype=np.int64)
-    z, bits = np.empty(BLOCK), np.empty(BLOCK, dtype=np.int64)
+    z = np.empty(BLOCK)
     scratch = shock_scratch(BLOCK)
     inner = max(int(theta[P.inner_trials]), 1)
     screening_scratch = inner_scratch(inner)
@@ -260,16 +260,16 @@ def kernel(theta, q_shock, trials, states, totals):
     while done < trials:
         n = min(BLOCK, trials - done)
         for state in range(len(STATES)):
-            draw_t1(s, theta, LOBBY[state], as_log[state], t1[state], z, bits, n)
+            draw_t1(s, theta, LOBBY[state], as_log[state], t1[state], z, n)
             adheres(t1[state], adhere[state], n)
         for i in range(n):
             agreed[i] = adhere[H, i] and adhere[F, i]
         locked[:, :n] = True
         for state in range(len(STATES)):
-            grow_to_t2(s, t1[state], agreed, as_log[state], horizon, drift, vol, lockin, t2[state], won, z, bits, n)
+            grow_to_t2(s, t1[state], agreed, as_log[state], horizon, drift, vol, lockin, t2[state], won, z, n)
             if rate > 0.0:
                 regime_shocks(s, theta, LOBBY[state], rate, horizon, drift, vol, t2[state], locked[state], everyone, n,
-                              scratch, z, bits)  # fmt: skip
+                              scratch, z)  # fmt: skip
             supports_block(t2[state], gov_weight, recip_weight, alone[state], stake[state], n)
         play_block(alone, stake, cooperative, sequential, comply, n)
         count_one_shot(t1, t2, adhere, agreed, alone, stake, comply, totals, n)
@@ -288,7 +288,7 @@ def kernel(theta, q_shock, trials, states, totals):
                 grow_for(s_period, years, drift, vol, lockin, t2[state], locked[state], held, z, m)
                 if rate > 0.0:
                     regime_shocks(s_period, theta, LOBBY[state], rate, years, drift, vol, t2[state], locked[state],
-                                  held, m, scratch, z, bits)  # fmt: skip
+                                  held, m, scratch, z)  # fmt: skip
                 supports(t2[state], gov_k, recip_k, alone[state], stake[state], held, m)
             play(alone, stake, cooperative, sequential, comply, held, m)
             m = count_period(period, comply, held, m, totals)

@@ -61,7 +61,7 @@ def _below(x, log_k, k_mean, spread):
 @numba.njit
 def inner_scratch(inner):
     """Scratch arrays for :func:`stay_probability` with ``inner`` draws."""
-    return np.empty(inner), np.empty(inner), np.empty(inner), np.empty(inner, dtype=np.int64)
+    return np.empty(inner), np.empty(inner), np.empty(inner)
 
 
 @numba.njit
@@ -73,7 +73,7 @@ def stay_probability(s, values, rates, coefficients, log_k, k_rate, years, vol, 
     that counts draws ``inner`` normals, in that order; its exponentials are taken
     over the block (:func:`~mc_twolevel.fastmath.exp_affine_block`).
     """
-    x, z, grown, bits = scratch
+    x, z, grown = scratch
     spread = vol * math.sqrt(years)
     k_mean = (k_rate - 0.5 * vol * vol) * years
     if spread == 0.0:
@@ -85,7 +85,7 @@ def stay_probability(s, values, rates, coefficients, log_k, k_rate, years, vol, 
     for r in range(len(values)):
         if values[r] != 0.0 and coefficients[r] != 0.0:
             normals_into(s, z, inner)
-            exp_affine_block(z, (rates[r] - 0.5 * vol * vol) * years, spread, grown, bits, inner)
+            exp_affine_block(z, (rates[r] - 0.5 * vol * vol) * years, spread, grown, inner)
             scale = coefficients[r] * values[r]
             for j in range(inner):
                 x[j] += scale * grown[j]
@@ -105,7 +105,6 @@ def after_shock(theta, lobby, states, draws, rate, horizon, drift, vol, coeffici
     keep = -math.expm1(-rate * horizon)  # P(a revolution before t2)
     drawn = np.empty((len(ROLES), BLOCK))
     since, z = np.empty(BLOCK), np.empty(BLOCK)
-    bits = np.empty(BLOCK, dtype=np.int64)
     flags = np.zeros(len(ROLES), dtype=np.bool_)
     grown = (ROLE.direct, ROLE.recip, ROLE.pill2, ROLE.gov2)
     total = 0.0
@@ -115,7 +114,7 @@ def after_shock(theta, lobby, states, draws, rate, horizon, drift, vol, coeffici
             since[i] = -math.log1p(-since[i] * keep) / rate
         for role in range(len(ROLES)):
             family, a, b = magnitude(theta, lobby[role])
-            _draw_block(s, family, a, b, IS_STRENGTH[role], flags[role], drawn[role], z, bits, BLOCK)
+            _draw_block(s, family, a, b, IS_STRENGTH[role], flags[role], drawn[role], z, BLOCK)
         x = np.zeros(BLOCK)
         for r in range(len(grown)):
             normals_into(s, z, BLOCK)

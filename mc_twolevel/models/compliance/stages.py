@@ -33,7 +33,7 @@ LOGARITHMIC = (ROLE.pill2, ROLE.gov2)  # only their t2 value matters: lognormal 
 
 
 @numba.njit
-def _draw_block(s, family, a, b, strength, as_log, out, z, bits, n):
+def _draw_block(s, family, a, b, strength, as_log, out, z, n):
     """``out[:n]``: n draws of the magnitude ``(family, a, b)``; strengths floored at 0.
 
     With ``as_log`` a lognormal magnitude is left as its logarithm (for a lobby that
@@ -52,7 +52,7 @@ def _draw_block(s, family, a, b, strength, as_log, out, z, bits, n):
             for i in range(n):
                 out[i] = log_a + b * z[i]
         else:
-            exp_affine_block(z, math.log(a), b, out, bits, n)
+            exp_affine_block(z, math.log(a), b, out, n)
     else:
         normals_into(s, z, n)
         for i in range(n):
@@ -72,11 +72,11 @@ def log_flags(theta, lobby):
 
 
 @numba.njit
-def draw_t1(s, theta, lobby, as_log, m, z, bits, n):
+def draw_t1(s, theta, lobby, as_log, m, z, n):
     """Stage 1: ``m[role, :n]``, a state's t1 magnitudes (logarithms where ``as_log``)."""
     for role in range(len(ROLES)):
         family, a, b = magnitude(theta, lobby[role])
-        _draw_block(s, family, a, b, IS_STRENGTH[role], as_log[role], m[role], z, bits, n)
+        _draw_block(s, family, a, b, IS_STRENGTH[role], as_log[role], m[role], z, n)
 
 
 @numba.njit
@@ -102,7 +102,7 @@ def won_at_t1(row, value, agreed):
 
 
 @numba.njit
-def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, bits, n):
+def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, n):
     """Stage 2: ``t2[row, :n]``, a state's magnitudes after ``horizon`` years of geometric
     Brownian motion, ``m2 = m1 exp((drift + lock - vol^2/2) T + vol sqrt(T) Z)`` with
     ``lock = lockin`` for the lobbies that won at t1 (:func:`won_at_t1`), else 0."""
@@ -113,7 +113,7 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, bi
         role = T2_SOURCE[row]
         logarithm = as_log[role]
         if horizon == 0.0 and logarithm:
-            exp_affine_block(m[role], 0.0, 1.0, t2[row], bits, n)
+            exp_affine_block(m[role], 0.0, 1.0, t2[row], n)
             continue
         if horizon == 0.0:
             t2[row, :n] = m[role, :n]
@@ -122,9 +122,9 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, bi
             won[i] = won_at_t1(row, 1.0 if logarithm else m[role, i], agreed[i])
         normals_into(s, z, n)
         if logarithm:
-            grow_log_block(m[role], z, won, locked, base, spread, t2[row], bits, n)
+            grow_log_block(m[role], z, won, locked, base, spread, t2[row], n)
         else:
-            grow_block(m[role], z, won, locked, base, spread, t2[row], bits, n)
+            grow_block(m[role], z, won, locked, base, spread, t2[row], n)
 
 
 @numba.njit
@@ -134,7 +134,7 @@ def shock_scratch(block):
 
 
 @numba.njit
-def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, n, scratch, z, bits):
+def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, n, scratch, z):
     """Stage 2, shocks, over a stretch of ``years`` ending at the time of play: the time back
     to the last revolution of a Poisson process of ``rate`` is exponential; where it is
     shorter than the stretch (``u < 1 - e^{-rate years}`` for a uniform ``u``), every
@@ -158,13 +158,13 @@ def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, 
         return
     for role in range(len(ROLES)):
         family, a, b = magnitude(theta, lobby[role])
-        _draw_block(s, family, a, b, IS_STRENGTH[role], False, fresh[role], z, bits, m)
+        _draw_block(s, family, a, b, IS_STRENGTH[role], False, fresh[role], z, m)
     rate_years = drift - 0.5 * vol * vol
     for row in range(len(T2_ROLES)):
         normals_into(s, z, m)
         for k in range(m):
             grown[k] = rate_years * since[k] + vol * math.sqrt(since[k]) * z[k]
-        exp_block(grown, grown, bits, m)
+        exp_block(grown, grown, m)
         source = fresh[T2_SOURCE[row]]
         for k in range(m):
             t2[row, trials[hit[k]]] = source[k] * grown[k]
