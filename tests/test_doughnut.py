@@ -8,6 +8,7 @@ from reference_doughnut import best_product
 
 import mc_twolevel as mc
 from mc_twolevel.models import doughnut
+from mc_twolevel.rng import stream_state
 
 DEFAULT_TOTAL = sum(t["count"] for t in doughnut.DEFAULT_BOX)
 
@@ -42,6 +43,29 @@ def test_standards_no_split_can_meet_mean_no_class_succeeds():
     ds = mc.simulate("doughnut", {"aspiration": 15.0}, trials=300, seed=2)
     assert float(ds.p_success) == 0.0
     assert float(ds.mean_doughnuts_a) == 0.0 and float(ds.mean_doughnuts_b) == 0.0
+
+
+EXCHANGEABLE = {"group_spread": 0.0, "taste_spread": 0.0, "aspiration": 0.37, "aspiration_spread": 0.0,
+                "fairness": 0.0, "noise_2": 0.001}  # fmt: skip
+
+
+def test_exchangeable_groups_get_eleven_halves_each():
+    """Swapping the groups maps the class's distribution onto itself (both groups' draws are
+    alike, the deal space is symmetric, ties and the order of side payments are drawn), so
+    E[a] = E[b]; every class succeeds, so a + b = 11 and each expects 11/2."""
+    ds = mc.simulate("doughnut", EXCHANGEABLE, trials=1000, seed=5, workers=1)
+    assert float(ds.p_success) == 1.0
+    for group in "ab":
+        mean, se = float(ds[f"mean_doughnuts_{group}"]), float(ds[f"mean_doughnuts_{group}_se"])
+        assert abs(mean - DEFAULT_TOTAL / 2) < 5 * se, (group, mean, se)
+
+
+def test_labelled_ways_count_each_type_deal_as_its_labelled_deals():
+    counts = np.array([3, 2, 2, 1, 1, 1, 1])
+    reward_a, reward_b, pool_a, _ = doughnut.deals(counts, 2, 0)
+    ways = doughnut.labelled_ways(counts, reward_a, reward_b, pool_a)
+    assert ways.sum() == 55 * 36 * 2**7  # the labelled deals of a box of 11
+    assert ways[(reward_a[:, 0] == 2) & (reward_b[:, 0] == 1) & (pool_a[:, 0] == 0)].min() == 3
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +108,10 @@ def test_the_type_space_search_finds_the_brute_force_optimum(seed, counts, rewar
     )
     counts = np.array(counts)
     deals = doughnut.deals(counts, reward, credit)
+    ways = doughnut.labelled_ways(counts, *deals[:3])
+    states = stream_state(seed, (0, 0))
     index, product = doughnut.negotiate(
-        values, envy, aspirations, errors, 0.2, counts, *deals, credit, 0.5, quota, size
+        states[0], values, envy, aspirations, errors, 0.2, counts, *deals, ways, credit, 0.5, quota, size
     )
     labelled = [t for t, c in enumerate(counts) for _ in range(c)]
     expected = best_product(labelled, values.tolist(), envy.tolist(), aspirations.tolist(), errors.tolist(), 0.2,

@@ -58,7 +58,7 @@ given success).
 
 from ...errors import InputError
 from ...model import Model
-from .deals import deals, plan
+from .deals import deals, labelled_ways, plan
 from .declarations import ATTRIBUTES, DEFAULT_BOX, OUTPUTS, PARAMS, Box
 from .kernel import kernel, negotiate
 
@@ -83,7 +83,19 @@ MODEL = Model(
     kernel=kernel,
     chunk_trials=1 << 10,
     checks=(_check,),
+    version="2",
 )
 
 
-__all__ = ["ATTRIBUTES", "DEFAULT_BOX", "MODEL", "OUTPUTS", "PARAMS", "Box", "deals", "negotiate", "plan"]
+__all__ = [
+    "ATTRIBUTES",
+    "DEFAULT_BOX",
+    "MODEL",
+    "OUTPUTS",
+    "PARAMS",
+    "Box",
+    "deals",
+    "labelled_ways",
+    "negotiate",
+    "plan",
+]

@@ -1,6 +1,7 @@
 """The deal space, by doughnut type and count, enumerated once per parameter point."""
 
 import itertools
+import math
 
 import numpy as np
 
@@ -33,8 +34,23 @@ def deals(counts, reward, credit):
     return np.repeat(ra, repeat, 0), np.repeat(rb, repeat, 0), np.repeat(pa, repeat, 0), np.tile(splits, len(rows))
 
 
+def labelled_ways(counts, *parts):
+    """How many labelled deals each type-level deal stands for: the multinomial
+    ``prod_t counts_t! / (parts_1t! parts_2t! ...)``, the parts being each deal's
+    counts per type (the rest of each type is the last part)."""
+    counts = np.asarray(counts)
+    rest = counts - sum(parts)
+    log_ways = sum(math.lgamma(c + 1) for c in counts) - sum(
+        np.vectorize(math.lgamma)(np.asarray(part, dtype=float) + 1).sum(axis=1) for part in (*parts, rest)
+    )
+    return np.rint(np.exp(log_ways))
+
+
 def plan(point):
-    """The box's counts and attributes, and every deal: the kernel's per-point tables."""
+    """The box's counts and attributes, every deal and how many labelled deals each stands
+    for (ties are broken in proportion to it): the kernel's per-point tables."""
     counts = np.array([t["count"] for t in point["box"]], dtype=np.int64)
     attributes = np.array([[float(t[a]) for a in ATTRIBUTES] for t in point["box"]])
-    return counts, attributes, *deals(counts, point["reward"], point["credit"])
+    reward_a, reward_b, pool_a, credit_a = deals(counts, point["reward"], point["credit"])
+    ways = labelled_ways(counts, reward_a, reward_b, pool_a)
+    return counts, attributes, reward_a, reward_b, pool_a, credit_a, ways

@@ -12,6 +12,21 @@ from .declarations import OUTPUTS, P
 
 C = CounterLayout(OUTPUTS).slots()
 SPRINKLES = 0  # the attribute column of sprinkles (ATTRIBUTES[0])
+TIE = 1e-12  # relative difference within which two deals are equally good
+
+
+@numba.njit
+def break_tie(s, value, best_value, ways, tied_ways):
+    """Whether a deal worth ``value`` (standing for ``ways`` labelled deals) replaces the best
+    so far, and the labelled deals now tied at the best. Equal deals are kept with
+    probability ways / (all tied ways), one uniform draw each: a reservoir sample, so every
+    labelled deal among the best is equally likely whatever the search order."""
+    if value > best_value * (1.0 + TIE):
+        return True, ways
+    if value > 0.0 and value >= best_value * (1.0 - TIE):
+        tied_ways += ways
+        return uniform(s) * tied_ways < ways, tied_ways
+    return False, tied_ways
 
 
 @numba.njit
@@ -83,14 +98,15 @@ def _negotiator_utilities(values, counts, reward_a, reward_b, pool_a, credit_a, 
 
 
 @numba.njit
-def negotiate(values, envy, aspirations, errors, noise, counts, reward_a, reward_b, pool_a, credit_a, credit,
+def negotiate(s, values, envy, aspirations, errors, noise, counts, reward_a, reward_b, pool_a, credit_a, ways, credit,
               credit_value, quota, size):  # fmt: skip
     """The deal the negotiators choose: ``(index, Nash product)``, or ``(-1, 0)`` if no
     deal gives both a positive expected payoff. Members ``1..size-1`` of each group vote.
+    Equally good deals are broken at random from stream ``s`` (:func:`break_tie`).
 
     Exact search with pruning: P(success) <= 1, so ``u_a u_b`` bounds a deal's product;
     the deal with the largest bound is evaluated first, then only those whose bound
-    beats the best product found."""
+    reaches the best product found."""
     voters = size - 1
     deals = reward_a.shape[0]
     gifts = np.zeros((2, size))
@@ -102,9 +118,9 @@ def negotiate(values, envy, aspirations, errors, noise, counts, reward_a, reward
     bound = np.where((utilities[:, 0] > 0.0) & (utilities[:, 1] > 0.0), utilities[:, 0] * utilities[:, 1], 0.0)
     order = np.concatenate((np.array([np.argmax(bound)]), np.arange(deals)))
     seen = np.zeros(deals, dtype=np.bool_)
-    best, best_product = -1, 0.0
+    best, best_product, tied_ways = -1, 0.0, 0.0
     for d in order:
-        if seen[d] or bound[d] <= best_product:
+        if seen[d] or bound[d] <= 0.0 or bound[d] < best_product * (1.0 - TIE):
             continue
         seen[d] = True
         _margins(d, values, envy, aspirations, gifts, reward_a, reward_b, pool_a, credit_a, counts,
@@ -115,8 +131,9 @@ def negotiate(values, envy, aspirations, errors, noise, counts, reward_a, reward
                 believed[v] = _approve_probability(margins[g, v + 1] + errors[g, v + 1], noise)
             p *= _group_approves(believed, voters, quota, dp)
         product = (p * utilities[d, 0]) * (p * utilities[d, 1])
-        if product > best_product or (product == best_product and d < best):
-            best, best_product = d, product
+        replace, tied_ways = break_tie(s, product, best_product, ways[d], tied_ways)
+        if replace:
+            best, best_product = d, max(product, best_product)
     return best, best_product
 
 
@@ -131,8 +148,8 @@ def _success_belief(margins, gifts, errors, noise, voters, quota, believed, dp):
 
 
 @numba.njit
-def _side_payments(d, values, margins, errors, noise, reward_a, reward_b, counts, quota, size, u, gifts):
-    """Greedy side payments: each negotiator in turn hands each reward doughnut to the voter
+def _side_payments(d, first, values, margins, errors, noise, reward_a, reward_b, counts, quota, size, u, gifts):
+    """Greedy side payments: each negotiator in turn (``first`` begins) hands each reward doughnut to the voter
     (either group) that most raises its expected payoff, if any does. Returns the number
     handed in all and the numbers a's and b's negotiators handed across to the other group;
     ``gifts`` receives the value to each voter, ``u`` the negotiators' utilities after giving."""
@@ -141,7 +158,8 @@ def _side_payments(d, values, margins, errors, noise, reward_a, reward_b, counts
     dp = np.empty(voters + 1)
     handed = 0
     across = np.zeros(2, dtype=np.int64)
-    for g in range(2):
+    for turn in range(2):
+        g = (first + turn) % 2
         for t in range(counts.shape[0]):
             for _ in range(reward_a[d, t] if g == 0 else reward_b[d, t]):
                 base = _success_belief(margins, gifts, errors, noise, voters, quota, believed, dp) * u[g]
@@ -225,7 +243,7 @@ def count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across_a, acros
 
 
 @numba.njit(nogil=True, cache=True)
-def kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, trials, states, totals):
+def kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, ways, trials, states, totals):
     """Add the counts of ``trials`` classes at ``theta`` into ``totals``; the box and its
     deals (:func:`~.deals.plan`) are the tables."""
     s = states[0]
@@ -241,8 +259,9 @@ def kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, tria
     tastes, group_taste = np.empty(n_attributes), np.empty(n_attributes)
     for _ in range(trials):
         draw_class(s, theta, attributes, values, envy, aspirations, errors, noise, tastes, group_taste)
-        d, product = negotiate(values, envy, aspirations, errors, noise, counts, reward_a, reward_b, pool_a,
-                               credit_a, credit, credit_value, quota, size)  # fmt: skip
+        first = 0 if uniform(s) < 0.5 else 1  # which negotiator hands out side payments first
+        d, product = negotiate(s, values, envy, aspirations, errors, noise, counts, reward_a, reward_b, pool_a,
+                               credit_a, ways, credit, credit_value, quota, size)  # fmt: skip
         if d < 0:
             continue
         totals[C.agree] += 1.0
@@ -251,7 +270,7 @@ def kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, tria
                               credit, credit_value, size, margins)  # fmt: skip
         across_a = across_b = 0
         if flag(theta, P.side_payments):
-            handed, across_a, across_b = _side_payments(d, values, margins, errors, noise, reward_a, reward_b,
+            handed, across_a, across_b = _side_payments(d, first, values, margins, errors, noise, reward_a, reward_b,
                                                         counts, quota, size, u, gifts)  # fmt: skip
             totals[C.side] += handed > 0
         if not votes_pass(margins, gifts, quota):
