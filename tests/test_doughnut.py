@@ -1,5 +1,7 @@
 """The doughnut negotiation: the deal space, degenerate classes, accounting, brute force."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -81,6 +83,57 @@ def test_doughnuts_are_conserved_and_splits_add_up(default_class):
     assert float(ds.p_split.sel(split=slice(DEFAULT_TOTAL - 3, None)).sum()) == 0.0  # the pool is 7
     assert ds.p_split.dims == ("split",)
     assert float(ds.p_success + ds.p_invol) == pytest.approx(float(ds.p_agree))
+
+
+def test_sprinkles_are_counted_once_and_add_up(default_class):
+    ds = default_class
+    sprinkled = sum(t["count"] for t in doughnut.DEFAULT_BOX if t.get("sprinkles"))
+    assert float(ds.p_side_payment) > 0.03  # side payments, some across, happen in these classes
+    assert float(ds.mean_sprinkles_a + ds.mean_sprinkles_b) == pytest.approx(sprinkled, rel=1e-12)
+    assert float(ds.mean_sprinkles_a_n) == float(ds.p_success * ds.trials)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(data=st.data(), counts=st.lists(st.integers(1, 3), min_size=2, max_size=5), reward=st.integers(1, 2))
+def test_every_doughnut_ends_with_one_group_whatever_is_handed_across(data, counts, reward):
+    counts = np.array(counts)
+    if 2 * reward >= counts.sum():
+        return
+    deals = doughnut.deals(counts, reward, 0)
+    d = data.draw(st.integers(0, len(deals[0]) - 1))
+    sprinkled = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=len(counts), max_size=len(counts))))
+    across = np.array([[data.draw(st.integers(0, deals[g][d, t])) for t in range(len(counts))] for g in range(2)])
+    got_a, got_b, sprinkles_a, sprinkles_b, pool_to_a, _ = doughnut.account(d, counts, sprinkled, *deals[:3],
+                                                                            across.astype(float))  # fmt: skip
+    assert got_a + got_b == counts.sum()
+    assert sprinkles_a + sprinkles_b == sprinkled @ counts
+    handed_net = across[1] - across[0]  # to a
+    assert got_a == deals[2][d].sum() + deals[0][d].sum() + handed_net.sum()
+    assert sprinkles_a == sprinkled @ (deals[2][d] + deals[0][d] + handed_net)
+    assert pool_to_a == deals[2][d].sum()
+
+
+def test_a_sprinkled_reward_doughnut_handed_across_moves_the_sprinkles_with_the_doughnuts():
+    counts, sprinkled = np.array([1, 1, 1, 1, 1]), np.array([1.0, 0, 0, 0, 0])
+    deals = doughnut.deals(counts, 1, 0)
+    d = int(np.flatnonzero((deals[0][:, 0] == 1) & (deals[2].sum(axis=1) == 1))[0])  # a took the sprinkled one
+    kept = doughnut.account(d, counts, sprinkled, *deals[:3], np.zeros((2, 5)))
+    handed = doughnut.account(d, counts, sprinkled, *deals[:3], np.array([[1.0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]))
+    assert (handed[0] - kept[0], handed[1] - kept[1]) == (-1, 1)
+    assert (handed[2] - kept[2], handed[3] - kept[3]) == (-1, 1)
+
+
+def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw():
+    """All doughnuts worth the same to all, nobody envious, everything passes: every deal
+    splitting the 7 as 3-4 or 4-3 is equally good, so the negotiators' 4 doughnuts are a
+    uniform draw of 4 from 11 and hold a sprinkled one with probability
+    1 - C(8, 4) / C(11, 4) = 1 - 70/330 = 0.788."""
+    blind = 1 - math.comb(8, 4) / math.comb(11, 4)
+    assert blind == pytest.approx(0.7879, abs=1e-4)
+    ds = mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=6, workers=1)
+    assert float(ds.p_success) == 1.0
+    assert abs(float(ds.p_sprinkles_reward) - blind) < 5 * float(ds.p_sprinkles_reward_se)
+    assert abs(float(ds.mean_sprinkles_a) - 1.5) < 5 * float(ds.mean_sprinkles_a_se)
 
 
 def test_the_exercise_mostly_succeeds_with_an_even_split(default_class):

@@ -53,14 +53,20 @@ voted it down), ``mean_doughnuts_a``/``_b`` (doughnuts the group ends up with,
 deals, the share giving k pool doughnuts to a), ``mean_sprinkles_a``/``_b``
 (sprinkled doughnuts each group ends with, given success) and
 ``p_sprinkles_reward`` (a negotiator took a sprinkled doughnut as its reward,
-given success).
+given success). Every doughnut is counted once: a reward doughnut handed to a
+voter of the other group moves to that group in the doughnut *and* the
+sprinkles outputs (:func:`~.kernel.account`). Tastes are symmetric over the
+attributes, so nothing makes sprinkles special: ``p_sprinkles_reward`` is to be
+read against a blind draw of the negotiators' doughnuts, ``1 - C(n - s, 2r) /
+C(n, 2r)`` for s sprinkled doughnuts of n (0.788 for the default box: 3 of 11,
+4 taken), which a class indifferent between doughnuts attains exactly.
 """
 
 from ...errors import InputError
 from ...model import Model
 from .deals import deals, labelled_ways, plan
 from .declarations import ATTRIBUTES, DEFAULT_BOX, OUTPUTS, PARAMS, Box
-from .kernel import kernel, negotiate
+from .kernel import account, kernel, negotiate
 
 
 def _check(point):
@@ -89,6 +95,7 @@ MODEL = Model(
 
 __all__ = [
     "ATTRIBUTES",
+    "account",
     "DEFAULT_BOX",
     "MODEL",
     "OUTPUTS",

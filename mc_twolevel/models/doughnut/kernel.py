@@ -148,16 +148,16 @@ def _success_belief(margins, gifts, errors, noise, voters, quota, believed, dp):
 
 
 @numba.njit
-def _side_payments(d, first, values, margins, errors, noise, reward_a, reward_b, counts, quota, size, u, gifts):
+def _side_payments(d, first, values, margins, errors, noise, reward_a, reward_b, counts, quota, size, u, gifts,
+                   across):  # fmt: skip
     """Greedy side payments: each negotiator in turn (``first`` begins) hands each reward doughnut to the voter
     (either group) that most raises its expected payoff, if any does. Returns the number
-    handed in all and the numbers a's and b's negotiators handed across to the other group;
+    handed in all; ``across[g, t]`` receives the type-t doughnuts negotiator g handed to the other group;
     ``gifts`` receives the value to each voter, ``u`` the negotiators' utilities after giving."""
     voters = size - 1
     believed = np.empty(voters)
     dp = np.empty(voters + 1)
     handed = 0
-    across = np.zeros(2, dtype=np.int64)
     for turn in range(2):
         g = (first + turn) % 2
         for t in range(counts.shape[0]):
@@ -177,8 +177,8 @@ def _side_payments(d, first, values, margins, errors, noise, reward_a, reward_b,
                     gifts[best_group, best_voter] += values[best_group, best_voter, t]
                     u[g] -= values[g, 0, t]
                     handed += 1
-                    across[g] += best_group != g
-    return handed, across[0], across[1]
+                    across[g, t] += best_group != g
+    return handed
 
 
 @numba.njit
@@ -218,22 +218,36 @@ def votes_pass(margins, gifts, quota):
 
 
 @numba.njit
-def count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across_a, across_b, totals):
-    """Add a ratified deal's doughnuts, sprinkles and split to ``totals``."""
-    pool_to_a = sprinkles_a = sprinkles_b = 0.0
-    got_a = got_b = 0.0
+def account(d, counts, sprinkled, reward_a, reward_b, pool_a, across):
+    """Who ends with which doughnuts after deal ``d`` and the side payments, each doughnut
+    counted once: ``(doughnuts_a, doughnuts_b, sprinkled_a, sprinkled_b, pool to a, whether
+    a negotiator took a sprinkled doughnut)``. A group's doughnuts are its share of the pool,
+    its negotiator's reward doughnuts less those it handed across (``across[g, t]``: type-t
+    doughnuts negotiator g handed to the other group's voters) and those handed to it."""
+    got = np.zeros(2)
+    sprinkles = np.zeros(2)
+    pool_to_a = 0.0
     sprinkles_reward = False
     for t in range(counts.shape[0]):
         to_a = pool_a[d, t]
         to_b = counts[t] - reward_a[d, t] - reward_b[d, t] - to_a
+        held_a = to_a + reward_a[d, t] - across[0, t] + across[1, t]
+        held_b = to_b + reward_b[d, t] - across[1, t] + across[0, t]
         pool_to_a += to_a
-        got_a += to_a + reward_a[d, t]
-        got_b += to_b + reward_b[d, t]
-        sprinkles_a += sprinkled[t] * (to_a + reward_a[d, t])
-        sprinkles_b += sprinkled[t] * (to_b + reward_b[d, t])
+        got[0] += held_a
+        got[1] += held_b
+        sprinkles[0] += sprinkled[t] * held_a
+        sprinkles[1] += sprinkled[t] * held_b
         sprinkles_reward = sprinkles_reward or sprinkled[t] * (reward_a[d, t] + reward_b[d, t]) > 0
-    got_a += across_b - across_a  # side payments handed across move doughnuts between groups
-    got_b += across_a - across_b
+    return got[0], got[1], sprinkles[0], sprinkles[1], pool_to_a, sprinkles_reward
+
+
+@numba.njit
+def count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across, totals):
+    """Add a ratified deal's doughnuts, sprinkles and split to ``totals``."""
+    got_a, got_b, sprinkles_a, sprinkles_b, pool_to_a, sprinkles_reward = account(
+        d, counts, sprinkled, reward_a, reward_b, pool_a, across
+    )
     add_sample(totals, C.doughnuts_a, C.doughnuts_a_sq, got_a)
     add_sample(totals, C.doughnuts_b, C.doughnuts_b_sq, got_b)
     add_sample(totals, C.sprinkles_a, C.sprinkles_a_sq, sprinkles_a)
@@ -256,6 +270,7 @@ def kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, ways
     envy, aspirations, errors = np.empty((2, size)), np.empty((2, size)), np.empty((2, size))
     margins, gifts = np.empty((2, size)), np.zeros((2, size))
     u = np.empty(2)
+    across = np.zeros((2, types))
     tastes, group_taste = np.empty(n_attributes), np.empty(n_attributes)
     for _ in range(trials):
         draw_class(s, theta, attributes, values, envy, aspirations, errors, noise, tastes, group_taste)
@@ -268,13 +283,13 @@ def kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, ways
         gifts[:] = 0.0
         u[0], u[1] = _margins(d, values, envy, aspirations, gifts, reward_a, reward_b, pool_a, credit_a, counts,
                               credit, credit_value, size, margins)  # fmt: skip
-        across_a = across_b = 0
+        across[:] = 0.0
         if flag(theta, P.side_payments):
-            handed, across_a, across_b = _side_payments(d, first, values, margins, errors, noise, reward_a, reward_b,
-                                                        counts, quota, size, u, gifts)  # fmt: skip
+            handed = _side_payments(d, first, values, margins, errors, noise, reward_a, reward_b,
+                                                        counts, quota, size, u, gifts, across)  # fmt: skip
             totals[C.side] += handed > 0
         if not votes_pass(margins, gifts, quota):
             totals[C.invol] += 1.0
             continue
         totals[C.success] += 1.0
-        count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across_a, across_b, totals)
+        count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across, totals)
