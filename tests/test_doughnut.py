@@ -20,14 +20,19 @@ DEFAULT_TOTAL = sum(t["count"] for t in doughnut.DEFAULT_BOX)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(counts=st.lists(st.integers(1, 3), min_size=1, max_size=5), reward=st.integers(0, 2), credit=st.integers(-2, 2))
-def test_every_deal_hands_out_exactly_the_rewards_and_the_rest_whole(counts, reward, credit):
+@given(counts=st.lists(st.integers(1, 3), min_size=1, max_size=5), reward=st.integers(0, 2), credit=st.integers(-2, 2),
+       trades=st.booleans())  # fmt: skip
+def test_every_deal_hands_out_exactly_the_rewards_and_the_rest_whole(counts, reward, credit, trades):
     counts = np.array(counts)
     if 2 * reward >= counts.sum():
         return
-    reward_a, reward_b, pool_a, credit_a = doughnut.deals(counts, reward, credit)
+    reward_a, reward_b, pool_a, credit_a = doughnut.deals(counts, reward, credit, trades)
     pool_b = counts - reward_a - reward_b - pool_a
-    assert (reward_a.sum(axis=1) == reward).all() and (reward_b.sum(axis=1) == reward).all()
+    assert (reward_a.sum(axis=1) + reward_b.sum(axis=1) == 2 * reward).all()
+    traded = reward_a.sum(axis=1) != reward
+    assert (abs(reward_a.sum(axis=1) - reward) <= int(trades)).all()
+    if trades and reward > 0 and counts.sum() > 2 * reward:
+        assert traded.any()
     assert (pool_a >= 0).all() and (pool_b >= 0).all() and (reward_a >= 0).all() and (reward_b >= 0).all()
     assert ((reward_a + reward_b + pool_a + pool_b) == counts).all()
     assert ((credit_a >= min(0, credit)) & (credit_a <= max(0, credit))).all()
@@ -157,19 +162,21 @@ def test_the_exercise_mostly_succeeds_with_an_even_split(default_class):
 SHARPER = {"aspiration": 0.45, "anchoring": 0.6, "noise_1": 0.2}
 
 
+def _uneven(ds):
+    """The share of successful classes splitting the 7 more unevenly than 3-4, and its se."""
+    p = float(ds.p_split.sel(split=[0, 1, 2, 5, 6, 7]).sum())
+    return p, math.sqrt(p * (1 - p) / float(ds.p_split_n.max()))
+
+
 def test_two_rounds_are_more_than_the_sharper_noise():
-    """The first meeting's offers, what each side learns from them and the anchoring of the
-    groups move the outcome beyond what the final knowledge (noise_2 = 0.2) gives alone:
-    fewer side payments are needed and more classes succeed."""
+    """What each side learns at the first meeting (the other group's demand is at most what
+    its offer asked) and the anchoring of the groups let the final meeting settle on uneven
+    splits that the prior alone never risks, at the same final knowledge (noise 0.2)."""
     one = mc.simulate("doughnut", SHARPER | {"rounds": 1}, trials=800, seed=7, workers=1)
     two = mc.simulate("doughnut", SHARPER | {"rounds": 2, "noise_1": 0.9, "noise_2": 0.2}, trials=800, seed=7,
                       workers=1)  # fmt: skip
-    se = {
-        output: math.hypot(float(one[f"{output}_se"]), float(two[f"{output}_se"]))
-        for output in ("p_side_payment", "p_success")
-    }
-    assert float(one.p_side_payment - two.p_side_payment) > 4 * se["p_side_payment"]
-    assert float(two.p_success - one.p_success) > 2 * se["p_success"]
+    (uneven_1, se_1), (uneven_2, se_2) = _uneven(one), _uneven(two)
+    assert uneven_2 - uneven_1 > 5 * math.hypot(se_1, se_2), (uneven_1, uneven_2)
     assert np.isnan(float(one.p_deal_moved)) and 0.5 < float(two.p_deal_moved) < 1.0
 
 
@@ -183,6 +190,17 @@ def test_with_nothing_to_learn_and_no_anchoring_two_rounds_are_one():
     for output in ("p_success", "p_side_payment", "mean_doughnuts_a"):
         gap = float(two[output] - one[output])
         assert abs(gap) < 5 * math.hypot(float(one[f"{output}_se"]), float(two[f"{output}_se"])), (output, gap)
+
+
+def test_trades_between_negotiators_happen_only_when_allowed_and_never_among_equals(default_class):
+    """Negotiators who value doughnuts differently sometimes gain by one handing a reward
+    doughnut to the other; in the indifferent class with a 3-4 split the trade would turn
+    (2 + 3/8)(2 + 4/8) = 5.94 into (1 + 3/8)(3 + 4/8) = 4.81 or (3 + 3/8)(1 + 4/8) = 5.06,
+    so nobody trades."""
+    assert float(default_class.p_trade) > 0.1
+    indifferent = EXCHANGEABLE | {"aspiration": 0.0, "anchoring": 0.0}
+    assert float(mc.simulate("doughnut", indifferent, trials=200, seed=10, workers=1).p_trade) == 0.0
+    assert float(mc.simulate("doughnut", {"trades": False}, trials=200, seed=11, workers=1).p_trade) == 0.0
 
 
 def test_without_side_payments_none_are_made():
@@ -213,15 +231,19 @@ def _small_class(seed, counts, reward, credit, quota, trades):
        objective=st.sampled_from([doughnut.NASH, doughnut.OFFER_A, doughnut.OFFER_B]))  # fmt: skip
 def test_the_share_search_finds_the_brute_force_optimum(seed, counts, reward, credit, quota, trades, objective):
     point, tables, drawn = _small_class(seed, counts, reward, credit, quota, trades)
-    _, _, _, _, _, ways, keys, key_counts, key_credit, key_outline, starts, members, key_ways, outlines = tables
+    _, _, _, _, _, ways, keys, key_counts, key_weights, key_credit, key_outline, starts, members, key_ways, outlines = (
+        tables
+    )
     noise, spread, credit_value, size = 0.2, 0.3, 0.5, 4
     beliefs = np.empty((2, len(outlines)))
     for g in range(2):
         kernel.other_group_beliefs(drawn["nodes"][g], spread, outlines, 1.0, credit_value, 0.5, quota, size, beliefs[g])
+    utilities = np.empty(key_ways.shape)
+    kernel.negotiator_utilities(drawn["values"], key_weights, key_credit, credit_value, key_ways, utilities)
     work = np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(len(ways))
     index, value = doughnut.search(stream_state(seed, (0, 0))[0], objective, drawn["values"], drawn["envy"],
                                    drawn["aspirations"], drawn["shocks"], noise, ways, keys, key_counts, key_credit,
-                                   key_outline, starts, members, key_ways, beliefs, credit_value, quota, *work)  # fmt: skip
+                                   key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota, *work)  # fmt: skip
     labelled = [t for t, c in enumerate(counts) for _ in range(c)]
     believe = [lambda *share, g=g: reference.other_group_belief(drawn["nodes"][g], spread, *share, 1.0, credit_value,
                                                                 0.5, quota, size) for g in range(2)]  # fmt: skip

@@ -79,7 +79,8 @@ def plan(point):
     depend on. For each key k of group g:
     ``key_counts[g, k]`` what the share gives g per type (its pool doughnuts, its
     negotiator's doughnuts, and how many fewer it holds than the other group),
-    ``key_credit[g, k]`` its credit, ``key_outline[g, k]`` the rows of ``outlines`` (pool
+    ``key_weights[g, k]`` how many of each type its negotiator counts (its own and its
+    share of the pool), ``key_credit[g, k]`` its credit, ``key_outline[g, k]`` the rows of ``outlines`` (pool
     doughnuts to a group, its doughnuts less the other's, its credit) of group g and of the
     other group: what a negotiator who does not know a group's tastes judges the share by.
     ``start``, ``members`` and ``key_ways`` list each key's deals and count its labelled
@@ -116,5 +117,6 @@ def plan(point):
         pool_own, eaten_own, held_less, credit_own = (part[key_deal[g, :used]] for part in shares[g])
         key_counts[g, :used] = np.stack([pool_own, eaten_own, held_less], axis=1)
         key_credit[g, :used] = credit_own
-    return (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_credit, key_outline, start,
-            members, key_ways, outlines.astype(np.float64))  # fmt: skip
+    key_weights = key_counts[:, :, 0] / (point["n_students"] // 2) + key_counts[:, :, 1]
+    return (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, key_credit, key_outline,
+            start, members, key_ways, outlines.astype(np.float64))  # fmt: skip

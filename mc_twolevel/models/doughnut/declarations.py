@@ -86,7 +86,7 @@ PARAMS = ParamSet(
     Real("rounds", 2, 1, 2, "meetings: 2 (first meeting, report back, reassessment, final meeting) or 1",
          integer=True),
     Real("anchoring", 0.3, 0.0, 1.0, "share of the way a voter's aspiration moves toward the other side's offer"),
-    Flag("trades", False, "a reward doughnut handed between the negotiators may be part of the deal"),
+    Flag("trades", True, "a reward doughnut handed between the negotiators may be part of the deal"),
     Flag("side_payments", True, "negotiators may hand reward doughnuts to voters, at home or across"),
 )  # fmt: skip
 

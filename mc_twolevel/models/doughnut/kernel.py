@@ -104,14 +104,18 @@ def group_utilities(g, k, values, envy, aspirations, key_counts, key_credit, cre
 
 
 @numba.njit
-def negotiator_utility(g, k, values, key_counts, key_credit, credit_value):
-    """Negotiator g's utility from its group's share k: its share of the pool, its own reward
-    doughnuts and its group's credit (member 0 of :func:`group_utilities`)."""
-    size = values.shape[1]
-    u = credit_value * key_credit[g, k]
-    for t in range(key_counts.shape[3]):
-        u += (key_counts[g, k, 0, t] / size + key_counts[g, k, 1, t]) * values[g, 0, t]
-    return u
+def negotiator_utilities(values, key_weights, key_credit, credit_value, key_ways, out):
+    """``out[g, k]``: negotiator g's utility from its group's share k: its share of the
+    pool, its own reward doughnuts and its group's credit (member 0 of
+    :func:`group_utilities`). It depends on the class alone, not on the stage."""
+    for g in range(2):
+        worth = values[g, 0]
+        for k in range(key_weights.shape[1]):
+            u = credit_value * key_credit[g, k]
+            weights = key_weights[g, k]
+            for t in range(worth.shape[0]):
+                u += weights[t] * worth[t]
+            out[g, k] = u if key_ways[g, k] > 0.0 else 0.0
 
 
 @numba.njit
@@ -177,19 +181,16 @@ BAND = 0.8  # the search evaluates deals in bands of bound, each this share of t
 
 
 @numba.njit
-def share_bounds(objective, values, key_counts, key_credit, credit_value, key_outline, key_ways, beliefs, bounds,
-                 approvals):  # fmt: skip
+def share_bounds(objective, utilities, key_outline, key_ways, beliefs, bounds, approvals):
     """For every share k of group g: ``bounds[g, k]``, its negotiator's utility times its
     belief that the other group approves (0 unless the utility is positive): its expected
     payoff were it sure of its own group. ``approvals`` is reset to "not yet computed"."""
     for g in range(2):
+        wanted = objective in (NASH, g)
         for k in range(key_ways.shape[1]):
             approvals[g, k] = -1.0
-            bounds[g, k] = 0.0
-            if key_ways[g, k] > 0.0 and objective in (NASH, g):
-                u = negotiator_utility(g, k, values, key_counts, key_credit, credit_value)
-                if u > 0.0:
-                    bounds[g, k] = u * beliefs[g, key_outline[g, k, 1]]
+            u = utilities[g, k]
+            bounds[g, k] = u * beliefs[g, key_outline[g, k, 1]] if wanted and u > 0.0 else 0.0
 
 
 @numba.njit
@@ -204,13 +205,14 @@ def _approval(g, k, values, envy, aspirations, shocks, noise, key_counts, key_cr
 
 @numba.njit
 def search(s, objective, values, envy, aspirations, shocks, noise, ways, keys, key_counts, key_credit, key_outline,
-           starts, members, key_ways, beliefs, credit_value, quota, bounds, approvals, deal_bounds):  # fmt: skip
+           starts, members, key_ways, utilities, beliefs, credit_value, quota, bounds, approvals, deal_bounds):  # fmt: skip
     """The best deal and its value: ``objective`` NASH maximises the product of the two
     negotiators' expected payoffs, each by its own beliefs; OFFER_A (OFFER_B) a's (b's)
     expected payoff alone. A negotiator's expected payoff is its utility times its belief
     that both groups approve: its own group by :func:`own_group_belief`, the other by
     ``beliefs[g, outline]`` (:func:`other_group_beliefs`). Returns ``(-1, 0)`` when no deal
-    is worth anything. Ties are broken at random from ``s`` (:func:`break_tie`), each
+    is worth anything. ``utilities`` are the negotiators' (:func:`negotiator_utilities`).
+    Ties are broken at random from ``s`` (:func:`break_tie`), each
     labelled deal among the best equally likely.
 
     Everything a negotiator's payoff depends on is its group's share, so a deal's value is
@@ -221,8 +223,7 @@ def search(s, objective, values, envy, aspirations, shocks, noise, ways, keys, k
     computed once, when a deal needing it is evaluated."""
     size = values.shape[1]
     margins, believed, dp = np.empty(size), np.empty(size - 1), np.empty(size)
-    share_bounds(objective, values, key_counts, key_credit, credit_value, key_outline, key_ways, beliefs, bounds,
-                 approvals)  # fmt: skip
+    share_bounds(objective, utilities, key_outline, key_ways, beliefs, bounds, approvals)
     if objective != NASH:
         return _best_offer(s, objective, values, envy, aspirations, shocks, noise, ways, key_counts, key_credit,
                            starts, members, key_ways, credit_value, quota, bounds, approvals, margins, believed, dp)  # fmt: skip
@@ -346,7 +347,7 @@ def first_meeting(s, first, theta, values, envy, aspirations, shocks, tables, ou
     offer gives it, judged from outside (:func:`outline_worth`): its belief about that
     demand becomes the prior truncated there (``nodes[listener]``)."""
     ways, keys, key_counts, key_credit, key_outline, starts, members, key_ways = tables
-    bounds, approvals, deal_bounds = work
+    bounds, approvals, deal_bounds, utilities = work
     size = values.shape[1]
     credit_value, quota = theta[P.credit_value], theta[P.quota]
     base_value, fairness = theta[P.base_value], theta[P.fairness]
@@ -355,8 +356,8 @@ def first_meeting(s, first, theta, values, envy, aspirations, shocks, tables, ou
         other_group_beliefs(nodes[g], voter_spread, outlines, base_value, credit_value, fairness, quota, size,
                             beliefs[g])  # fmt: skip
         offers[g] = search(s, g, values, envy, aspirations, shocks, theta[P.noise_1], ways, keys, key_counts,
-                           key_credit, key_outline, starts, members, key_ways, beliefs, credit_value, quota, bounds,
-                           approvals, deal_bounds)[0]  # fmt: skip
+                           key_credit, key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota,
+                           bounds, approvals, deal_bounds)[0]  # fmt: skip
         if offers[g] >= 0:
             listener = 1 - g
             view = key_outline[g, keys[g, offers[g]], 0]
@@ -491,8 +492,8 @@ def count_deal(d, counts, sprinkled, eaten_a, eaten_b, pool_a, across, totals):
 
 
 @numba.njit(nogil=True, cache=True)
-def kernel(theta, counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_credit, key_outline, starts,
-           members, key_ways, outlines, trials, states, totals):  # fmt: skip
+def kernel(theta, counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, key_credit,
+           key_outline, starts, members, key_ways, outlines, trials, states, totals):  # fmt: skip
     """Add the counts of ``trials`` classes at ``theta`` into ``totals``; the box, its deals
     and their groupings (:func:`~.deals.plan`) are the tables."""
     s = states[0]
@@ -510,8 +511,8 @@ def kernel(theta, counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_
     across = np.zeros((2, types))
     tastes, group_taste = np.empty(n_attributes), np.empty(n_attributes)
     bounds, approvals = np.empty(key_ways.shape), np.empty(key_ways.shape)
-    deal_bounds = np.empty(ways.shape[0])
-    work = (bounds, approvals, deal_bounds)
+    deal_bounds, utilities = np.empty(ways.shape[0]), np.empty(key_ways.shape)
+    work = (bounds, approvals, deal_bounds, utilities)
     beliefs, nodes = np.empty((2, outlines.shape[0])), np.empty((2, NODES))
     offers = np.full(2, -1, dtype=np.int64)
     group_spread, spread_1 = prior_spreads(theta, counts, attributes, size, theta[P.noise_1])
@@ -519,6 +520,7 @@ def kernel(theta, counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_
     for _ in range(trials):
         draw_class(s, theta, attributes, values, envy, aspirations, shocks, tastes, group_taste)
         first = 0 if uniform(s) < 0.5 else 1  # who speaks first, and hands out side payments first
+        negotiator_utilities(values, key_weights, key_credit, credit_value, key_ways, utilities)
         for g in range(2):
             demand_nodes(theta[P.aspiration], group_spread, math.inf, nodes[g])
         noise, spread = theta[P.noise_1], spread_1
@@ -531,8 +533,8 @@ def kernel(theta, counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_
             other_group_beliefs(nodes[g], spread, outlines, base_value, credit_value, fairness, quota, size,
                                 beliefs[g])  # fmt: skip
         d, value = search(s, NASH, values, envy, aspirations, shocks, noise, ways, keys, key_counts, key_credit,
-                          key_outline, starts, members, key_ways, beliefs, credit_value, quota, bounds, approvals,
-                          deal_bounds)  # fmt: skip
+                          key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota, bounds,
+                          approvals, deal_bounds)  # fmt: skip
         if d < 0:
             continue
         totals[C.agree] += 1.0
