@@ -66,12 +66,12 @@ def test_exchangeable_groups_get_eleven_halves_each():
     payments are drawn), so E[a] = E[b]. Without anchoring every class succeeds, a + b = 11
     and each expects 11/2; with it, generous openings raise the other side's demands and
     some classes fail, and each expects 11/2 of the successes."""
-    ds = mc.simulate("doughnut", EXCHANGEABLE | {"anchoring": 0.0}, trials=600, seed=5, workers=1)
+    ds = mc.simulate("doughnut", EXCHANGEABLE | {"anchoring": 0.0}, trials=400, seed=5, workers=1)
     assert float(ds.p_success) == 1.0
     for group in "ab":
         mean, se = float(ds[f"mean_doughnuts_{group}"]), float(ds[f"mean_doughnuts_{group}_se"])
         assert abs(mean - DEFAULT_TOTAL / 2) < 5 * se, (group, mean, se)
-    ds = mc.simulate("doughnut", EXCHANGEABLE, trials=600, seed=5, workers=1)
+    ds = mc.simulate("doughnut", EXCHANGEABLE, trials=400, seed=5, workers=1)
     success = float(ds.p_success)
     assert 0.3 < success < 1.0
     for group in "ab":
@@ -185,8 +185,8 @@ def test_with_nothing_to_learn_and_no_anchoring_two_rounds_are_one():
     prior disregards an offer), without anchoring nobody's aspiration moves, and at equal
     noise the final meeting is the single meeting of rounds = 1: the same law."""
     same = {"group_spread": 0.0, "anchoring": 0.0, "noise_1": 0.2, "noise_2": 0.2, "aspiration": 0.45}
-    one = mc.simulate("doughnut", same | {"rounds": 1}, trials=800, seed=8, workers=1)
-    two = mc.simulate("doughnut", same | {"rounds": 2}, trials=800, seed=9, workers=1)
+    one = mc.simulate("doughnut", same | {"rounds": 1}, trials=400, seed=8, workers=1)
+    two = mc.simulate("doughnut", same | {"rounds": 2}, trials=400, seed=9, workers=1)
     for output in ("p_success", "p_side_payment", "mean_doughnuts_a"):
         gap = float(two[output] - one[output])
         assert abs(gap) < 5 * math.hypot(float(one[f"{output}_se"]), float(two[f"{output}_se"])), (output, gap)

@@ -50,8 +50,9 @@ One trial is one class, in stages (:mod:`.kernel`):
   of its group's pool, its reward doughnuts and its credit). With
   ``rounds = 1`` this is the only meeting, at ``noise_1`` and the prior.
   Deals are searched exactly, by doughnut *type* and count (the default box of
-  11 in 7 types has 28,072 deals against 253,440 labelled ones); equally good
-  deals are broken at random, each labelled deal among them equally likely.
+  11 in 7 types has 68,264 deals with trades, 28,072 without, against 253,440
+  labelled ones without); equally good deals are broken at random, each
+  labelled deal among them equally likely.
 - **Side payments** (``side_payments``). Once agreed, each negotiator in turn
   (the first speaker first) may hand each of its reward doughnuts to one voter,
   at home or across, when that raises its own expected payoff; each negotiator

@@ -243,6 +243,8 @@ def search(s, objective, values, envy, aspirations, shocks, noise, ways, keys, k
             for g in range(2):
                 value *= _approval(g, keys[g, d], values, envy, aspirations, shocks, noise, key_counts, key_credit,
                                    credit_value, quota, approvals, margins, believed, dp)  # fmt: skip
+                if value < best_value * (1.0 - TIE):
+                    break  # b's approval cannot lift the deal back: leave it uncomputed
             replace, tied_ways = break_tie(s, value, best_value, ways[d], tied_ways)
             if replace:
                 best, best_value = d, max(value, best_value)
