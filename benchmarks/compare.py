@@ -34,7 +34,9 @@ def ns_per_trial(name, params, trials):
     if hasattr(model, "run"):  # models that declare a per-point plan pass its tables
         tables = model.tables(point)
         streams = getattr(model, "streams", 1)
-        call = lambda n, key: model.run(theta, tables, n, rng.stream_state(1, key, streams), model.new_totals())
+        task = model.task_kernel
+        states = task.states if hasattr(task, "states") else lambda seed, key: rng.stream_state(seed, key, streams)
+        call = lambda n, key: model.run(theta, tables, n, states(1, key), model.new_totals())
     else:
         call = lambda n, key: model.kernel(theta, n, rng.stream_state(1, key), model.new_totals())
     call(10, (0,))
@@ -51,7 +53,7 @@ print(json.dumps([ns_per_trial(name, params, trials) for _, name, params, trials
 
 
 def _cases():
-    return [(label, model, params, int(kernel_trials)) for label, model, params, _, _, kernel_trials, _ in CASES]
+    return [(case.label, case.model, case.params, int(case.kernel_trials)) for case in CASES]
 
 
 def time_tree(tree, cases):

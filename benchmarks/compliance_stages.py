@@ -18,7 +18,6 @@ from reference_compliance import simulate as reference  # noqa: E402
 from run import best_of  # noqa: E402
 
 import mc_twolevel as mc  # noqa: E402
-from mc_twolevel import rng  # noqa: E402
 
 CASES = [  # label, parameters, kernel trials, reference trials
     ("one-shot (defaults, horizon 5)", {}, 4_000_000, 400_000),
@@ -33,7 +32,7 @@ def rates(model, params, kernel_trials, numpy_trials):
     theta, tables = model.prepare(point), model.tables(point)
 
     def run(trials):
-        model.run(theta, tables, trials, rng.stream_state(1, (0,), model.streams), model.new_totals())
+        model.run(theta, tables, trials, model.task_kernel.states(1, (0,)), model.new_totals())
 
     run(10)  # compile or load
     return kernel_trials / best_of(lambda: run(kernel_trials)), numpy_trials / best_of(

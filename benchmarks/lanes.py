@@ -63,7 +63,7 @@ def cases(size):
         "rng.uniforms_into": (lambda r: _old_uniform_blocks(scalar_uniforms, block, r), size),
     }
     for count in (4, 8, 16):
-        state = lanes.lane_state(1, (0,), count)
+        state = lanes.lane_state(1, (0,), lanes=count)
         out[f"lanes.normals_into, L = {count}"] = (lambda r, s=state: lanes.fill_normal_blocks(s, block, r), size)
         out[f"lanes.uniforms_into, L = {count}"] = (lambda r, s=state: lanes.fill_uniform_blocks(s, block, r), size)
     generator = np.random.Generator(np.random.SFC64(1))

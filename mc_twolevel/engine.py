@@ -2,7 +2,8 @@
 
 A *work item* is one chunk of trials at one parameter point: the row
 ``(round, point, chunk, trials)`` of a plan. Its random stream is
-``SeedSequence(seed, spawn_key=(point, chunk))``, so its counters depend on
+``SeedSequence(seed, spawn_key=(point, chunk))`` (the kernel says which generator
+it feeds and how many substreams: ``TaskKernel.states``), so its counters depend on
 nothing but the study. Items are grouped into tasks of about
 ``model.chunk_trials`` trials (a few tenths of a second, so scheduler overhead
 stays small); the grouping may vary, the items and their sums do not. Point
@@ -22,7 +23,6 @@ import math
 import numpy as np
 
 from .estimators import estimate, half_widths
-from .rng import stream_state
 
 ROUND, POINT, CHUNK, TRIALS = range(4)
 
@@ -77,7 +77,7 @@ def run_items(kernel, thetas, tables, items, seed):
     kernel.verify()  # the worker runs the code the driver planned with, or stops the run
     counters = np.zeros((len(items), kernel.size))
     for row, (theta, point_tables, item) in enumerate(zip(thetas, tables, items)):
-        states = stream_state(seed, (item[POINT], item[CHUNK]), kernel.streams)
+        states = kernel.states(seed, (item[POINT], item[CHUNK]))
         kernel.run(theta, point_tables, item[TRIALS], states, counters[row])
     return counters
 

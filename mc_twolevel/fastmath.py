@@ -12,6 +12,8 @@ are clamped to [-708, 709]; the result is within 2 ulp of ``numpy.exp``.
 import numba
 import numpy as np
 
+from .lanes import _bits, _from_bits
+
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.6931471803691238  # ln 2 to 32 bits, so k * _LN2_HI is exact
 _LN2_LO = 1.9082149292705877e-10
@@ -35,42 +37,37 @@ def _reduced(x):
 
 
 @numba.njit(fastmath={"contract"})
-def _exp_at(x, i, bits, shifted):
-    """exp(x), with ``bits``/``shifted`` (int64 and float64 views of one scratch array)
-    carrying the shifted k from float to integer at index i within one iteration."""
-    p, shifted[i] = _reduced(x)
-    bits[i] = (bits[i] - _SHIFT_BITS + 1023) << 52
-    return p * shifted[i]
+def exp_at(x):
+    """exp(x), clamped to [-708, 709]: the polynomial times ``2^k`` built from exponent bits
+    (the shifted k moved from float to integer bits in a register, so loops vectorise)."""
+    p, shifted = _reduced(x)
+    return p * _from_bits(np.uint64((np.int64(_bits(shifted)) - _SHIFT_BITS + 1023) << 52))
 
 
 @numba.njit(fastmath={"contract"})
-def exp_block(x, out, bits, n):
-    """``out[:n] = exp(x[:n])``; ``bits`` (int64, length >= n) is scratch."""
-    shifted = bits.view(np.float64)
+def exp_block(x, out, n):
+    """``out[:n] = exp(x[:n])``."""
     for i in range(n):
-        out[i] = _exp_at(x[i], i, bits, shifted)
+        out[i] = exp_at(x[i])
 
 
 @numba.njit(fastmath={"contract"})
-def exp_affine_block(z, shift, scale, out, bits, n):
+def exp_affine_block(z, shift, scale, out, n):
     """``out[:n] = exp(shift + scale z[:n])`` (lognormal draws from normal ones)."""
-    shifted = bits.view(np.float64)
     for i in range(n):
-        out[i] = _exp_at(shift + scale * z[i], i, bits, shifted)
+        out[i] = exp_at(shift + scale * z[i])
 
 
 @numba.njit(fastmath={"contract"})
-def grow_log_block(log_start, z, fast, rate_fast, rate_slow, scale, out, bits, n):
+def grow_log_block(log_start, z, fast, rate_fast, rate_slow, scale, out, n):
     """``out[:n] = exp(log_start + rate + scale z)``: :func:`grow_block` from a logarithm."""
-    shifted = bits.view(np.float64)
     for i in range(n):
-        out[i] = _exp_at(log_start[i] + (rate_fast if fast[i] else rate_slow) + scale * z[i], i, bits, shifted)
+        out[i] = exp_at(log_start[i] + (rate_fast if fast[i] else rate_slow) + scale * z[i])
 
 
 @numba.njit(fastmath={"contract"})
-def grow_block(start, z, fast, rate_fast, rate_slow, scale, out, bits, n):
+def grow_block(start, z, fast, rate_fast, rate_slow, scale, out, n):
     """``out[:n] = start exp(rate + scale z)``, ``rate = rate_fast`` where ``fast`` else
     ``rate_slow`` (geometric Brownian motion over one step, rates per element)."""
-    shifted = bits.view(np.float64)
     for i in range(n):
-        out[i] = start[i] * _exp_at((rate_fast if fast[i] else rate_slow) + scale * z[i], i, bits, shifted)
+        out[i] = start[i] * exp_at((rate_fast if fast[i] else rate_slow) + scale * z[i])

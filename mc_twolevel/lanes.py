@@ -8,17 +8,31 @@ branch-free Box-Muller transform that LLVM vectorises. Both are filled a block
 at a time.
 
 State
-    ``lane_state(seed, key, lanes=8)`` returns a one-element record array whose
-    field ``s`` is a ``(4, L)`` uint64 array: ``s[w, j]`` is word ``w`` of lane
-    ``j``. The words come from ``numpy.random.SeedSequence(seed,
-    spawn_key=key).generate_state(4 + 4 * L, numpy.uint64)``: the first four
-    words are skipped (they are :func:`mc_twolevel.rng.stream_state`'s, so no
-    lane repeats the scalar stream of the same key) and lane ``j`` takes words
-    ``4 + 4j .. 4 + 4j + 3`` as its ``s0 .. s3``. A lane whose four words are
-    all zero (xoshiro's one forbidden state, probability 2**-256) gets
-    ``s0 = 1``. Kernels take ``s = states[0]`` and pass the record, as with
-    :mod:`~mc_twolevel.rng`; the lane count is part of the record's type, so
-    every function here compiles once per L.
+    ``lane_state(seed, key, count=1, lanes=8)`` returns a record array of
+    ``count`` substreams whose field ``s`` is a ``(4, L)`` uint64 array:
+    ``s[w, j]`` is word ``w`` of lane ``j``. The words come from
+    ``numpy.random.SeedSequence(seed, spawn_key=key).generate_state(4 + 4 L
+    count, numpy.uint64)``: the first four words are skipped (they are
+    :func:`mc_twolevel.rng.stream_state`'s, so no lane repeats the scalar
+    stream of the same key) and lane ``j`` of substream ``k`` takes words ``4 +
+    4 (k L + j) .. + 3`` as its ``s0 .. s3``. A SeedSequence's output is a
+    prefix of any longer request's, so substream 0 is the same for every
+    ``count``, and a kernel that adds a substream leaves the others' draws
+    unchanged. A lane whose four words are all zero (xoshiro's one forbidden
+    state, probability 2**-256) gets ``s0 = 1``. Kernels take ``s =
+    states[k]`` and pass the record, as with :mod:`~mc_twolevel.rng`; the lane
+    count is part of the record's type, so every function here compiles once
+    per L.
+
+Independence of lanes and substreams
+    Every lane of every substream of every chunk starts at its own 256-bit
+    state from SeedSequence's hash (not at jumps of one stream, as
+    :func:`mc_twolevel.rng.stream_state`'s substreams do). Two of ``N`` lanes
+    drawing at most ``M`` words each overlap with probability at most ``N**2 M
+    / 2**256`` (the period is 2**256 - 1): for 1e12 lanes of 2**50 words, below
+    2**-126. The tests check that the lanes of all substreams are distinct
+    xoshiro256** streams from the documented words and that neighbouring
+    substreams' outputs are uncorrelated.
 
 Rounds
     A round advances every lane by one step and yields L 64-bit words, word
@@ -85,17 +99,24 @@ def state_dtype(lanes=LANES):
     return np.dtype([("s", np.uint64, (4, lanes))])
 
 
-def lane_state(seed, key, lanes=LANES):
-    """The L-lane generator state (a one-element record array) of chunk ``key``."""
-    lanes = int(lanes)
+def lane_state(seed, key, count=1, lanes=LANES):
+    """The L-lane generator states of chunk ``key``: a record array whose element ``k`` is
+    substream ``k`` (``count`` of them; element 0 is the chunk's main stream).
+
+    Substream ``k``'s lane ``j`` takes words ``4 + 4 (k L + j) ..`` of the chunk's
+    SeedSequence output (so element 0 is the same whatever ``count``)."""
+    lanes, count = int(lanes), int(count)
     if lanes < 2 or lanes % 2:
         raise ValueError(f"lanes must be even and at least 2, not {lanes}")
-    words = np.random.SeedSequence(seed, spawn_key=tuple(int(k) for k in key)).generate_state(4 + 4 * lanes, np.uint64)
-    per_lane = words[4:].reshape(lanes, 4).copy()  # row j: s0..s3 of lane j
-    per_lane[~per_lane.any(axis=1), 0] = 1  # xoshiro's one forbidden state; probability 2**-256
-    state = np.zeros(1, dtype=state_dtype(lanes))
-    state[0]["s"] = per_lane.T
-    return state
+    if count < 1:
+        raise ValueError(f"count must be at least 1, not {count}")
+    sequence = np.random.SeedSequence(seed, spawn_key=tuple(int(k) for k in key))
+    words = sequence.generate_state(4 + 4 * lanes * count, np.uint64)
+    per_lane = words[4:].reshape(count, lanes, 4).copy()  # [k, j]: s0..s3 of lane j of substream k
+    per_lane[~per_lane.any(axis=2), 0] = 1  # xoshiro's one forbidden state; probability 2**-256
+    states = np.zeros(count, dtype=state_dtype(lanes))
+    states["s"] = per_lane.transpose(0, 2, 1)
+    return states
 
 
 def _lanes_of(record_type):

@@ -9,12 +9,15 @@ through ``Model.slots`` (``totals[C.adhere] += 1``), never by offset.
 
 The kernel contract::
 
-    kernel(theta: float64[:], *tables, trials: int64, states: rng.STATE_DTYPE[1],
+    kernel(theta: float64[:], *tables, trials: int64, states: record[streams],
            totals: float64[:]) -> None
 
 plays ``trials`` independent trials at the parameter point ``theta`` (the
 model's encoded vector, read by name through ``ParamSet.slots()``), drawing
-only from ``states[0]``, and *adds* its counts into ``totals``. ``tables`` are
+only from ``states[0]`` (and ``states[1]``... when the model declares
+``streams > 1``), and *adds* its counts into ``totals``. The states are scalar
+xoshiro256** streams or, with ``generator = "lanes"``, 8-lane ones
+(``lanes.state_dtype()``; see :func:`stream_states`). ``tables`` are
 what ``plan(point)`` returned for that point (nothing when the model has no
 plan). It keeps no per-trial arrays, so memory stays flat however many trials
 run, and it is compiled with ``nogil=True`` so threads run kernels in parallel.
@@ -255,10 +258,29 @@ _FINGERPRINTS = {}  # id(kernel) -> (kernel, code_hash, source_hashes), computed
 _VERIFIED = {}  # id(kernel) -> (kernel, code_hash), kernels checked in this process
 
 
+GENERATORS = ("scalar", "lanes")
+
+
+def stream_states(generator, seed, key, count=1):
+    """The random states of chunk ``key`` for a kernel taking ``generator``: ``"scalar"``,
+    one xoshiro256** stream per substream (:func:`mc_twolevel.rng.stream_state`), or
+    ``"lanes"``, 8 xoshiro256** lanes per substream (:func:`mc_twolevel.lanes.lane_state`).
+    Either way a record array of ``count`` substreams, all from ``SeedSequence(seed,
+    spawn_key=key)``."""
+    if generator == "lanes":
+        from .lanes import lane_state
+
+        return lane_state(seed, key, count)
+    from .rng import stream_state
+
+    return stream_state(seed, key, count)
+
+
 @dataclass(frozen=True)
 class TaskKernel:
-    """What a task needs of a model on a worker: its kernel, the size of its counters,
-    and the model's name, version and code fingerprint, checked on the worker.
+    """What a task needs of a model on a worker: its kernel, the size of its counters, the
+    random states it takes (``generator``, one of ``GENERATORS``, with ``streams``
+    substreams), and the model's name, version and code fingerprint, checked on the worker.
 
     Numba pickles a kernel's Python code (and the compiled functions it calls) by
     value, so a worker needs no import of the model's module. What a worker runs may
@@ -275,8 +297,13 @@ class TaskKernel:
     kernel: object
     size: int
     streams: int = 1
+    generator: str = "scalar"
     code_hash: str = ""
     source_hashes: tuple = ()
+
+    def states(self, seed, key):
+        """The random states of chunk ``key`` (``(point, chunk)``) of a study seeded ``seed``."""
+        return stream_states(self.generator, seed, key, self.streams)
 
     def run(self, theta, tables, trials, states, totals):
         """Add ``trials`` trials at ``theta`` into ``totals`` (the kernel with its tables)."""
@@ -405,11 +432,14 @@ class Model:
     version: str = "1"
     known_answers: tuple = ()
     events: tuple = ()  # Events that condition outputs without being outputs themselves
-    streams: int = 1  # random substreams the kernel draws from (states[0], states[1]...; see rng.stream_state)
+    streams: int = 1  # random substreams the kernel draws from (states[0], states[1]...)
+    generator: str = "scalar"  # "scalar" (rng.stream_state) or "lanes" (lanes.lane_state): see stream_states
     layout: CounterLayout = field(init=False, repr=False, compare=False)
     slots: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        if self.generator not in GENERATORS:
+            raise ValueError(f"{self.name}: generator {self.generator!r} is not one of {', '.join(GENERATORS)}")
         layout = CounterLayout(self.outputs, self.events)
         object.__setattr__(self, "layout", layout)
         object.__setattr__(self, "slots", layout.slots())
@@ -448,7 +478,8 @@ class Model:
         if id(self.kernel) not in _FINGERPRINTS:
             _FINGERPRINTS[id(self.kernel)] = (self.kernel, *_fingerprint(self.kernel))
         _, code_hash, sources = _FINGERPRINTS[id(self.kernel)]
-        return TaskKernel(self.name, self.version, self.kernel, self.layout.size, self.streams, code_hash, sources)
+        return TaskKernel(self.name, self.version, self.kernel, self.layout.size, self.streams, self.generator,
+                          code_hash, sources)  # fmt: skip
 
     def new_totals(self):
         return np.zeros(self.layout.size, dtype=np.float64)

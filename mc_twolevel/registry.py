@@ -40,10 +40,23 @@ def _discover():
         _REGISTRY.setdefault(model.name, model)
 
 
+def _built_in(name):
+    """Import the built-in model module called ``name``, if there is one (and only it, so a
+    run pays for its own model's imports alone)."""
+    from . import models as package
+
+    if name.isidentifier() and any(info.name == name for info in pkgutil.iter_modules(package.__path__)):
+        module = importlib.import_module(f"{package.__name__}.{name}")
+        if hasattr(module, "MODEL"):
+            _REGISTRY.setdefault(module.MODEL.name, module.MODEL)
+
+
 def get_model(name):
     """The model called ``name``; an unknown name is an :class:`InputError`."""
     if not isinstance(name, str):
         raise InputError(f"model = {name!r}: expected a model's name, one of {', '.join(model_names())}")
+    if name not in _REGISTRY:
+        _built_in(name)
     if name not in _REGISTRY:
         _discover()
     if name not in _REGISTRY:

@@ -40,6 +40,8 @@ import json
 import math
 import numbers
 import os
+import sys
+import threading
 import time
 import tomllib
 import warnings
@@ -56,7 +58,6 @@ from .errors import InputError
 from .parallel import Progress, executor
 from .registry import get_model
 from .results import coordinate, label, to_dataset
-from .rng import stream_state
 
 DEFAULT_TRIALS = 1_000_000
 LONG_RUN_TRIALS = 10**8  # a run without a store beyond this many trials warns first
@@ -433,7 +434,7 @@ class Study:
         if total <= LONG_RUN_TRIALS:
             return
         started = time.perf_counter()
-        state = stream_state(self.seed, (0, 0), self.spec.streams)
+        state = self.spec.task_kernel.states(self.seed, (0, 0))
         self.spec.run(self.thetas[0], tables, CALIBRATION_TRIALS, state, self.spec.new_totals())
         cores = sum(client.nthreads().values()) if client is not None else workers or os.cpu_count()
         seconds = (time.perf_counter() - started) / CALIBRATION_TRIALS * total / cores
@@ -447,7 +448,26 @@ class Study:
         )
 
     def _compile(self, tables):
-        """Compile (or load from cache) the kernel here; the seconds it took."""
+        """Compile (or load from cache) the kernel here, saying so on stderr when it compiles
+        (no cached copy, or loading it takes over 2 s); the seconds it took."""
         started = time.perf_counter()
-        self.spec.run(self.thetas[0], tables, 1, stream_state(0, (0,), self.spec.streams), self.spec.new_totals())
+        notice = threading.Timer(0.0 if not _in_cache(self.spec.kernel) else 2.0, _say_compiling, (self.spec.name,))
+        notice.start()
+        try:
+            self.spec.run(self.thetas[0], tables, 1, self.spec.task_kernel.states(0, (0,)), self.spec.new_totals())
+        finally:
+            notice.cancel()
         return time.perf_counter() - started
+
+
+def _in_cache(kernel):
+    """Whether numba holds a cached compilation of ``kernel`` on disk (for some signature)."""
+    try:
+        return bool(kernel._cache._cache_file._load_index())
+    except (AttributeError, OSError):  # not a cached dispatcher, or numba's internals moved
+        return True
+
+
+def _say_compiling(name):
+    print(f"compiling the {name} kernel (a first run; later runs load it from numba's cache)", file=sys.stderr,
+          flush=True)  # fmt: skip

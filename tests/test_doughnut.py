@@ -1,26 +1,38 @@
 """The doughnut negotiation: the deal space, degenerate classes, accounting, brute force."""
 
+import importlib
+import math
+
 import numpy as np
 import pytest
+import reference_doughnut as reference
+import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_doughnut import best_product
 
 import mc_twolevel as mc
 from mc_twolevel.models import doughnut
+from mc_twolevel.rng import stream_state
+
+kernel = importlib.import_module("mc_twolevel.models.doughnut.kernel")
 
 DEFAULT_TOTAL = sum(t["count"] for t in doughnut.DEFAULT_BOX)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(counts=st.lists(st.integers(1, 3), min_size=1, max_size=5), reward=st.integers(0, 2), credit=st.integers(-2, 2))
-def test_every_deal_hands_out_exactly_the_rewards_and_the_rest_whole(counts, reward, credit):
+@given(counts=st.lists(st.integers(1, 3), min_size=1, max_size=5), reward=st.integers(0, 2), credit=st.integers(-2, 2),
+       trades=st.booleans())  # fmt: skip
+def test_every_deal_hands_out_exactly_the_rewards_and_the_rest_whole(counts, reward, credit, trades):
     counts = np.array(counts)
     if 2 * reward >= counts.sum():
         return
-    reward_a, reward_b, pool_a, credit_a = doughnut.deals(counts, reward, credit)
+    reward_a, reward_b, pool_a, credit_a = doughnut.deals(counts, reward, credit, trades)
     pool_b = counts - reward_a - reward_b - pool_a
-    assert (reward_a.sum(axis=1) == reward).all() and (reward_b.sum(axis=1) == reward).all()
+    assert (reward_a.sum(axis=1) + reward_b.sum(axis=1) == 2 * reward).all()
+    traded = reward_a.sum(axis=1) != reward
+    assert (abs(reward_a.sum(axis=1) - reward) <= int(trades)).all()
+    if trades and reward > 0 and counts.sum() > 2 * reward:
+        assert traded.any()
     assert (pool_a >= 0).all() and (pool_b >= 0).all() and (reward_a >= 0).all() and (reward_b >= 0).all()
     assert ((reward_a + reward_b + pool_a + pool_b) == counts).all()
     assert ((credit_a >= min(0, credit)) & (credit_a <= max(0, credit))).all()
@@ -44,9 +56,40 @@ def test_standards_no_split_can_meet_mean_no_class_succeeds():
     assert float(ds.mean_doughnuts_a) == 0.0 and float(ds.mean_doughnuts_b) == 0.0
 
 
+EXCHANGEABLE = {"group_spread": 0.0, "taste_spread": 0.0, "aspiration": 0.37, "aspiration_spread": 0.0,
+                "fairness": 0.0, "noise_2": 0.001}  # fmt: skip
+
+
+def test_exchangeable_groups_get_eleven_halves_each():
+    """Swapping the groups maps the class's distribution onto itself (both groups' draws are
+    alike, the deal space is symmetric, who speaks first, ties and the order of side
+    payments are drawn), so E[a] = E[b]. Without anchoring every class succeeds, a + b = 11
+    and each expects 11/2; with it, generous openings raise the other side's demands and
+    some classes fail, and each expects 11/2 of the successes."""
+    ds = mc.simulate("doughnut", EXCHANGEABLE | {"anchoring": 0.0}, trials=400, seed=5, workers=1)
+    assert float(ds.p_success) == 1.0
+    for group in "ab":
+        mean, se = float(ds[f"mean_doughnuts_{group}"]), float(ds[f"mean_doughnuts_{group}_se"])
+        assert abs(mean - DEFAULT_TOTAL / 2) < 5 * se, (group, mean, se)
+    ds = mc.simulate("doughnut", EXCHANGEABLE, trials=400, seed=5, workers=1)
+    success = float(ds.p_success)
+    assert 0.3 < success < 1.0
+    for group in "ab":
+        mean, se = float(ds[f"mean_doughnuts_{group}"]), float(ds[f"mean_doughnuts_{group}_se"])
+        assert abs(mean - success * DEFAULT_TOTAL / 2) < 5 * se, (group, mean, se)
+
+
+def test_labelled_ways_count_each_type_deal_as_its_labelled_deals():
+    counts = np.array([3, 2, 2, 1, 1, 1, 1])
+    reward_a, reward_b, pool_a, _ = doughnut.deals(counts, 2, 0)
+    ways = doughnut.labelled_ways(counts, reward_a, reward_b, pool_a)
+    assert ways.sum() == 55 * 36 * 2**7  # the labelled deals of a box of 11
+    assert ways[(reward_a[:, 0] == 2) & (reward_b[:, 0] == 1) & (pool_a[:, 0] == 0)].min() == 3
+
+
 @pytest.fixture(scope="module")
 def default_class():
-    return mc.simulate("doughnut", trials=2000, seed=3)
+    return mc.simulate("doughnut", trials=600, seed=3)
 
 
 def test_doughnuts_are_conserved_and_splits_add_up(default_class):
@@ -59,10 +102,105 @@ def test_doughnuts_are_conserved_and_splits_add_up(default_class):
     assert float(ds.p_success + ds.p_invol) == pytest.approx(float(ds.p_agree))
 
 
+def test_sprinkles_are_counted_once_and_add_up(default_class):
+    ds = default_class
+    sprinkled = sum(t["count"] for t in doughnut.DEFAULT_BOX if t.get("sprinkles"))
+    assert float(ds.p_side_payment) > 0.03  # side payments, some across, happen in these classes
+    assert float(ds.mean_sprinkles_a + ds.mean_sprinkles_b) == pytest.approx(sprinkled, rel=1e-12)
+    assert float(ds.mean_sprinkles_a_n) == float(ds.p_success * ds.trials)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(data=st.data(), counts=st.lists(st.integers(1, 3), min_size=2, max_size=5), reward=st.integers(1, 2))
+def test_every_doughnut_ends_with_one_group_whatever_is_handed_across(data, counts, reward):
+    counts = np.array(counts)
+    if 2 * reward >= counts.sum():
+        return
+    deals = doughnut.deals(counts, reward, 0)
+    d = data.draw(st.integers(0, len(deals[0]) - 1))
+    sprinkled = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=len(counts), max_size=len(counts))))
+    across = np.array([[data.draw(st.integers(0, deals[g][d, t])) for t in range(len(counts))] for g in range(2)])
+    got_a, got_b, sprinkles_a, sprinkles_b, pool_to_a, _ = doughnut.account(d, counts, sprinkled, *deals[:3],
+                                                                            across.astype(float))  # fmt: skip
+    assert got_a + got_b == counts.sum()
+    assert sprinkles_a + sprinkles_b == sprinkled @ counts
+    handed_net = across[1] - across[0]  # to a
+    assert got_a == deals[2][d].sum() + deals[0][d].sum() + handed_net.sum()
+    assert sprinkles_a == sprinkled @ (deals[2][d] + deals[0][d] + handed_net)
+    assert pool_to_a == deals[2][d].sum()
+
+
+def test_a_sprinkled_reward_doughnut_handed_across_moves_the_sprinkles_with_the_doughnuts():
+    counts, sprinkled = np.array([1, 1, 1, 1, 1]), np.array([1.0, 0, 0, 0, 0])
+    deals = doughnut.deals(counts, 1, 0)
+    d = int(np.flatnonzero((deals[0][:, 0] == 1) & (deals[2].sum(axis=1) == 1))[0])  # a took the sprinkled one
+    kept = doughnut.account(d, counts, sprinkled, *deals[:3], np.zeros((2, 5)))
+    handed = doughnut.account(d, counts, sprinkled, *deals[:3], np.array([[1.0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]))
+    assert (handed[0] - kept[0], handed[1] - kept[1]) == (-1, 1)
+    assert (handed[2] - kept[2], handed[3] - kept[3]) == (-1, 1)
+
+
+def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw():
+    """All doughnuts worth the same to all, nobody envious, everything passes: every deal
+    splitting the 7 as 3-4 or 4-3 is equally good, so the negotiators' 4 doughnuts are a
+    uniform draw of 4 from 11 and hold a sprinkled one with probability
+    1 - C(8, 4) / C(11, 4) = 1 - 70/330 = 0.788."""
+    blind = 1 - math.comb(8, 4) / math.comb(11, 4)
+    assert blind == pytest.approx(0.7879, abs=1e-4)
+    ds = mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=6, workers=1)
+    assert float(ds.p_success) == 1.0
+    assert abs(float(ds.p_sprinkles_reward) - blind) < 5 * float(ds.p_sprinkles_reward_se)
+    assert abs(float(ds.mean_sprinkles_a) - 1.5) < 5 * float(ds.mean_sprinkles_a_se)
+
+
 def test_the_exercise_mostly_succeeds_with_an_even_split(default_class):
     ds = default_class
     assert float(ds.p_success) > 0.8
     assert float((ds.p_split * ds.split).sum()) == pytest.approx(3.5, abs=0.3)
+
+
+SHARPER = {"aspiration": 0.45, "anchoring": 0.6, "noise_1": 0.2}
+
+
+def _uneven(ds):
+    """The share of successful classes splitting the 7 more unevenly than 3-4, and its se."""
+    p = float(ds.p_split.sel(split=[0, 1, 2, 5, 6, 7]).sum())
+    return p, math.sqrt(p * (1 - p) / float(ds.p_split_n.max()))
+
+
+def test_two_rounds_are_more_than_the_sharper_noise():
+    """What each side learns at the first meeting (the other group's demand is at most what
+    its offer asked) and the anchoring of the groups let the final meeting settle on uneven
+    splits that the prior alone never risks, at the same final knowledge (noise 0.2)."""
+    one = mc.simulate("doughnut", SHARPER | {"rounds": 1}, trials=800, seed=7, workers=1)
+    two = mc.simulate("doughnut", SHARPER | {"rounds": 2, "noise_1": 0.9, "noise_2": 0.2}, trials=800, seed=7,
+                      workers=1)  # fmt: skip
+    (uneven_1, se_1), (uneven_2, se_2) = _uneven(one), _uneven(two)
+    assert uneven_2 - uneven_1 > 5 * math.hypot(se_1, se_2), (uneven_1, uneven_2)
+    assert np.isnan(float(one.p_deal_moved)) and 0.5 < float(two.p_deal_moved) < 1.0
+
+
+def test_with_nothing_to_learn_and_no_anchoring_two_rounds_are_one():
+    """Without group-level taste differences the prior leaves no demand to learn (a sure
+    prior disregards an offer), without anchoring nobody's aspiration moves, and at equal
+    noise the final meeting is the single meeting of rounds = 1: the same law."""
+    same = {"group_spread": 0.0, "anchoring": 0.0, "noise_1": 0.2, "noise_2": 0.2, "aspiration": 0.45}
+    one = mc.simulate("doughnut", same | {"rounds": 1}, trials=400, seed=8, workers=1)
+    two = mc.simulate("doughnut", same | {"rounds": 2}, trials=400, seed=9, workers=1)
+    for output in ("p_success", "p_side_payment", "mean_doughnuts_a"):
+        gap = float(two[output] - one[output])
+        assert abs(gap) < 5 * math.hypot(float(one[f"{output}_se"]), float(two[f"{output}_se"])), (output, gap)
+
+
+def test_trades_between_negotiators_happen_only_when_allowed_and_never_among_equals(default_class):
+    """Negotiators who value doughnuts differently sometimes gain by one handing a reward
+    doughnut to the other; in the indifferent class with a 3-4 split the trade would turn
+    (2 + 3/8)(2 + 4/8) = 5.94 into (1 + 3/8)(3 + 4/8) = 4.81 or (3 + 3/8)(1 + 4/8) = 5.06,
+    so nobody trades."""
+    assert float(default_class.p_trade) > 0.1
+    indifferent = EXCHANGEABLE | {"aspiration": 0.0, "anchoring": 0.0}
+    assert float(mc.simulate("doughnut", indifferent, trials=200, seed=10, workers=1).p_trade) == 0.0
+    assert float(mc.simulate("doughnut", {"trades": False}, trials=200, seed=11, workers=1).p_trade) == 0.0
 
 
 def test_without_side_payments_none_are_made():
@@ -70,28 +208,63 @@ def test_without_side_payments_none_are_made():
     assert float(ds.p_side_payment) == 0.0
 
 
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), counts=st.sampled_from([(2, 1, 1), (1, 1, 1, 1), (3, 2), (1, 2, 1)]),
-       reward=st.integers(0, 1), credit=st.integers(-1, 2), quota=st.sampled_from([0.5, 1.0]))  # fmt: skip
-def test_the_type_space_search_finds_the_brute_force_optimum(seed, counts, reward, credit, quota):
+def _small_class(seed, counts, reward, credit, quota, trades):
+    """A class of 8 (groups of 4) with a small box, drawn with NumPy, and its plan."""
     rng = np.random.default_rng(seed)
+    box = [{"name": f"type {t}", "count": c, "sprinkles": t % 2 == 0} for t, c in enumerate(counts)]
+    point = doughnut.PARAMS.resolve({"n_students": 8, "box": box, "reward": reward, "credit": credit, "quota": quota,
+                                     "trades": trades})  # fmt: skip
     size, n_types = 4, len(counts)
-    values = rng.normal(1.0, 0.6, (2, size, n_types))
-    envy, aspirations, errors = (
-        rng.uniform(0, 1, (2, size)),
-        rng.normal(0.3, 0.3, (2, size)),
-        rng.normal(0, 0.2, (2, size)),
+    drawn = {
+        "values": rng.normal(1.0, 0.6, (2, size, n_types)),
+        "envy": rng.uniform(0, 1, (2, size)),
+        "aspirations": rng.normal(0.3, 0.3, (2, size)),
+        "shocks": rng.normal(0, 1, (2, size)),
+        "nodes": np.sort(rng.normal(0.3, 0.2, (2, kernel.NODES)), axis=1),
+    }
+    return point, doughnut.plan(point), drawn
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), counts=st.sampled_from([(2, 1, 1), (1, 1, 1, 1), (3, 2), (1, 2, 1)]),
+       reward=st.integers(0, 1), credit=st.integers(-1, 2), quota=st.sampled_from([0.5, 1.0]), trades=st.booleans(),
+       objective=st.sampled_from([doughnut.NASH, doughnut.OFFER_A, doughnut.OFFER_B]))  # fmt: skip
+def test_the_share_search_finds_the_brute_force_optimum(seed, counts, reward, credit, quota, trades, objective):
+    point, tables, drawn = _small_class(seed, counts, reward, credit, quota, trades)
+    _, _, _, _, _, ways, keys, key_counts, key_weights, key_credit, key_outline, starts, members, key_ways, outlines = (
+        tables
     )
-    counts = np.array(counts)
-    deals = doughnut.deals(counts, reward, credit)
-    index, product = doughnut.negotiate(
-        values, envy, aspirations, errors, 0.2, counts, *deals, credit, 0.5, quota, size
-    )
+    noise, spread, credit_value, size = 0.2, 0.3, 0.5, 4
+    beliefs = np.empty((2, len(outlines)))
+    for g in range(2):
+        kernel.other_group_beliefs(drawn["nodes"][g], spread, outlines, 1.0, credit_value, 0.5, quota, size, beliefs[g])
+    utilities = np.empty(key_ways.shape)
+    kernel.negotiator_utilities(drawn["values"], key_weights, key_credit, credit_value, key_ways, utilities)
+    work = np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(len(ways))
+    index, value = doughnut.search(stream_state(seed, (0, 0))[0], objective, drawn["values"], drawn["envy"],
+                                   drawn["aspirations"], drawn["shocks"], noise, ways, keys, key_counts, key_credit,
+                                   key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota, *work)  # fmt: skip
     labelled = [t for t, c in enumerate(counts) for _ in range(c)]
-    expected = best_product(labelled, values.tolist(), envy.tolist(), aspirations.tolist(), errors.tolist(), 0.2,
-                            reward, credit, 0.5, quota, size)  # fmt: skip
-    assert product == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    believe = [lambda *share, g=g: reference.other_group_belief(drawn["nodes"][g], spread, *share, 1.0, credit_value,
+                                                                0.5, quota, size) for g in range(2)]  # fmt: skip
+    expected = reference.best_value(objective, labelled, drawn["values"].tolist(), drawn["envy"].tolist(),
+                                    drawn["aspirations"].tolist(), drawn["shocks"].tolist(), noise, reward, credit,
+                                    credit_value, quota, size, trades, believe)  # fmt: skip
+    assert value == pytest.approx(expected, rel=1e-9, abs=1e-15)
     assert (index >= 0) == (expected > 0)
+
+
+def test_a_negotiator_who_hears_an_offer_believes_the_demand_is_at_most_what_it_gives():
+    """The belief about the other group's demand is the prior normal(aspiration, spread)
+    truncated at the offer's worth: its nodes are the truncated law's quantiles at (j + 1/2)/8."""
+    nodes = np.empty(kernel.NODES)
+    for upper in (math.inf, 0.5, 0.3, 0.1):
+        kernel.demand_nodes(0.3, 0.2, upper, nodes)
+        law = scipy.stats.truncnorm(-np.inf, (upper - 0.3) / 0.2, loc=0.3, scale=0.2)
+        assert nodes == pytest.approx(law.ppf((np.arange(kernel.NODES) + 0.5) / kernel.NODES), rel=1e-7)
+        assert (nodes <= upper).all()
+    kernel.demand_nodes(0.3, 0.0, 0.1, nodes)  # a sure prior is not moved by an offer it rules out
+    assert (nodes == 0.3).all()
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def randomgen_lane(words, count):
 
 @pytest.mark.parametrize("lane_count", [4, 8, 16])
 def test_every_lane_is_xoshiro256starstar_bit_for_bit(lane_count):
-    state = lanes.lane_state(2026, (3, 4), lane_count)
+    state = lanes.lane_state(2026, (3, 4), lanes=lane_count)
     words = state[0]["s"].copy()
     out = np.empty(1000 * lane_count, dtype=np.uint64)
     lanes.fill_u64(state, out)
@@ -41,16 +41,45 @@ def test_every_lane_is_xoshiro256starstar_bit_for_bit(lane_count):
 
 
 def test_state_words_come_from_the_seed_sequence_as_documented():
-    state = lanes.lane_state(7, (1, 2), 8)
+    state = lanes.lane_state(7, (1, 2), lanes=8)
     words = np.random.SeedSequence(7, spawn_key=(1, 2)).generate_state(4 + 4 * 8, np.uint64)
     assert np.array_equal(state[0]["s"], words[4:].reshape(8, 4).T)
     # the first four words are the scalar stream's: no lane repeats rng.stream_state(seed, key)
     assert np.array_equal(rng.stream_state(7, (1, 2)).view(np.uint64), words[:4])
-    assert lanes.lane_state(7, (1, 2), 8).tobytes() == state.tobytes()
-    assert lanes.lane_state(7, (2, 1), 8).tobytes() != state.tobytes()
-    assert lanes.lane_state(8, (1, 2), 8).tobytes() != state.tobytes()
+    assert lanes.lane_state(7, (1, 2), lanes=8).tobytes() == state.tobytes()
+    assert lanes.lane_state(7, (2, 1), lanes=8).tobytes() != state.tobytes()
+    assert lanes.lane_state(8, (1, 2), lanes=8).tobytes() != state.tobytes()
     with pytest.raises(ValueError):
-        lanes.lane_state(7, (1,), 3)
+        lanes.lane_state(7, (1,), lanes=3)
+
+
+def test_substreams_take_further_words_and_leave_the_first_unchanged():
+    states = lanes.lane_state(7, (1, 2), count=3, lanes=8)
+    words = np.random.SeedSequence(7, spawn_key=(1, 2)).generate_state(4 + 4 * 8 * 3, np.uint64)
+    for k in range(3):
+        assert np.array_equal(states[k]["s"], words[4 + 32 * k : 4 + 32 * (k + 1)].reshape(8, 4).T), f"substream {k}"
+    assert states[:1].tobytes() == lanes.lane_state(7, (1, 2)).tobytes()  # adding substreams moves nothing
+    assert states[:2].tobytes() == lanes.lane_state(7, (1, 2), count=2).tobytes()
+    # 24 lanes, 24 distinct starting states (overlap would need two of them on one 2**256 cycle within reach)
+    assert len({tuple(states[k]["s"][:, j]) for k in range(3) for j in range(8)}) == 24
+    with pytest.raises(ValueError):
+        lanes.lane_state(7, (1,), count=0)
+
+
+def test_substreams_are_uncorrelated_and_each_a_xoshiro_stream():
+    states = lanes.lane_state(21, (0, 5), count=3)
+    words = states["s"].copy()
+    n = 1 << 18
+    draws = []
+    for k in range(3):
+        raw = np.empty(8 * 64, dtype=np.uint64)
+        lanes.fill_u64(states[k : k + 1], raw)
+        assert np.array_equal(raw[3::8], randomgen_lane(words[k][:, 3], 64)[0]), f"substream {k}, lane 3"
+        draws.append(lanes.normal_block(states[k : k + 1], n))
+    for a, b in ((0, 1), (1, 2), (0, 2)):
+        assert abs(np.corrcoef(draws[a], draws[b])[0, 1]) < SIGMAS / np.sqrt(n), (a, b)
+        # and no substream repeats a stretch of another (a shifted copy would match exactly)
+        assert not np.isin(draws[a][:1000], draws[b]).any()
 
 
 def test_an_all_zero_lane_is_replaced(monkeypatch):
@@ -62,7 +91,7 @@ def test_an_all_zero_lane_is_replaced(monkeypatch):
             return np.zeros(count, dtype=dtype)
 
     monkeypatch.setattr(lanes.np.random, "SeedSequence", Zeros)
-    state = lanes.lane_state(0, (0,), 4)
+    state = lanes.lane_state(0, (0,), lanes=4)
     assert (state[0]["s"][0] == 1).all() and not state[0]["s"][1:].any()
 
 

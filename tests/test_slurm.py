@@ -133,7 +133,8 @@ def _cancel_when_working(logs, cancelled):
 
 @needs_slurm
 def test_a_worker_job_cancelled_mid_run_is_replaced_and_the_run_ends_identical(tmp_path):
-    kw = dict(sweep=SWEEP, trials=10_000_000, seed=5, chunk_trials=1_000_000)
+    trials = _trials_lasting(25, chunk_trials=1_000_000)  # the cancel comes ~4 s after the worker connects
+    kw = dict(sweep=SWEEP, trials=trials, seed=5, chunk_trials=1_000_000)
     study = mc.Study("compliance", cluster=_cluster(tmp_path), **kw)
     cancelled = []
     canceller = threading.Thread(target=_cancel_when_working, args=(tmp_path / "logs", cancelled), daemon=True)

@@ -55,9 +55,11 @@ One trial:
    delta^(periods - k))``, ``delta = shadow / (1 + shadow)``: the last period is
    one-shot (so with ``periods = 1`` and ``known_end`` the shadow is 0).
 
-Stages 5 and 6 draw from their own substreams of each chunk's stream
-(:func:`~mc_twolevel.rng.stream_state`), so the one-shot outputs of a run are
-the same bits whatever ``inner_trials``, ``periods`` or ``period_years``.
+Random numbers come from the lane generator (:mod:`mc_twolevel.lanes`), a
+block of trials at a time. Stages 5 and 6 draw from their own substreams of
+each chunk's stream (:func:`~mc_twolevel.lanes.lane_state`), so the one-shot
+outputs of a run are the same bits whatever ``inner_trials``, ``periods`` or
+``period_years``.
 Many states: the ``multilateral`` model, built from these stages.
 
 Modelling choices where the paper is silent: direct, oppose and recip are
@@ -174,8 +176,9 @@ MODEL = Model(
     plan=plan,
     events=EVENTS,
     streams=len(STREAM),
+    generator="lanes",
     chunk_trials=1 << 21,
-    version="4",
+    version="5",
     known_answers=KNOWN_ANSWERS,
 )
 

@@ -10,7 +10,7 @@ import numpy as np
 from ...model import CounterLayout, add_sample
 from ...params import flag
 from .declarations import EVENTS, LOBBY, OUTPUTS, ROLE, ROLES, SCREEN, SELECT, STATES, P
-from .screening import stay_probability, support_weights
+from .screening import inner_scratch, stay_probability, support_weights
 from .stages import (
     BLOCK,
     T2,
@@ -21,7 +21,9 @@ from .stages import (
     grow_to_t2,
     log_flags,
     regime_shocks,
+    shock_scratch,
     supports,
+    supports_block,
     weights,
 )
 
@@ -40,61 +42,83 @@ H, F = range(len(STATES))
 STREAM = namedtuple("Stream", ("main", "screening", "periods"))(0, 1, 2)  # the kernel's substreams
 
 
-@numba.njit
-def play(alone, stake, cooperative, sequential, comply, trials, n):
-    """Stage 3: who complies in the t2 game, ``comply[state, i]``, for ``trials[:n]``.
+@numba.njit(inline="always")
+def decide(alone_h, stake_h, alone_f, stake_f, cooperative, sequential):
+    """Stage 3: whether h and f comply in the t2 game, from their supports.
 
     Simultaneous play: a state complies if unconditional, or if conditional and the
     other complies; both conditional gives two equilibria and ``cooperative`` picks
     mutual compliance. ``sequential``: f performs first, h then decides alone
-    (its recip lobby's stake gone), and f anticipates that.
+    (its recip lobby's stake gone), and f anticipates that. (Branch-free, so loops
+    over trials vectorise.)
     """
+    unconditional_h, with_h = alone_h > 0.0, alone_h + stake_h > 0.0
+    unconditional_f, with_f = alone_f > 0.0, alone_f + stake_f > 0.0
+    coordinated = cooperative & with_h & with_f
+    simultaneous_h = unconditional_h | (unconditional_f & with_h) | coordinated
+    simultaneous_f = unconditional_f | (unconditional_h & with_f) | coordinated
+    sequential_f = (unconditional_h & with_f) | (~unconditional_h & unconditional_f)
+    h = (sequential & unconditional_h) | (~sequential & simultaneous_h)
+    f = (sequential & sequential_f) | (~sequential & simultaneous_f)
+    return h, f
+
+
+@numba.njit
+def play(alone, stake, cooperative, sequential, comply, trials, n):
+    """Stage 3: who complies in the t2 game, ``comply[state, i]``, for ``trials[:n]`` (:func:`decide`)."""
     for k in range(n):
         i = trials[k]
-        alone_h, with_h = alone[H, i] > 0.0, alone[H, i] + stake[H, i] > 0.0
-        alone_f, with_f = alone[F, i] > 0.0, alone[F, i] + stake[F, i] > 0.0
-        if sequential:
-            comply[H, i] = alone_h
-            comply[F, i] = with_f if alone_h else alone_f
-        else:
-            coordinated = cooperative and with_h and with_f
-            comply[H, i] = alone_h or (alone_f and with_h) or coordinated
-            comply[F, i] = alone_f or (alone_h and with_f) or coordinated
+        comply[H, i], comply[F, i] = decide(alone[H, i], stake[H, i], alone[F, i], stake[F, i], cooperative, sequential)
+
+
+@numba.njit
+def play_block(alone, stake, cooperative, sequential, comply, n):
+    """:func:`play` for the first ``n`` trials of a block (a loop LLVM vectorises)."""
+    for i in range(n):
+        comply[H, i], comply[F, i] = decide(alone[H, i], stake[H, i], alone[F, i], stake[F, i], cooperative, sequential)
 
 
 @numba.njit
 def count_one_shot(t1, t2, adhere, agreed, alone, stake, comply, totals, n):
     """Stage 3's counts: adherence, types of the t2 game (all trials), and, given agreement,
-    depth, compliance and compliance the rule caused (J2 <= K2)."""
+    depth, compliance and compliance the rule caused (J2 <= K2). Counted in local sums by
+    loops without branches, which LLVM vectorises."""
     agreements = deep = mutual = multiple = 0
     for i in range(n):
-        conditional_h = alone[H, i] <= 0.0 < alone[H, i] + stake[H, i]
-        conditional_f = alone[F, i] <= 0.0 < alone[F, i] + stake[F, i]
-        multiple += conditional_h and conditional_f
+        conditional_h = (alone[H, i] <= 0.0) & (alone[H, i] + stake[H, i] > 0.0)
+        conditional_f = (alone[F, i] <= 0.0) & (alone[F, i] + stake[F, i] > 0.0)
+        multiple += conditional_h & conditional_f
         agreements += agreed[i]
-        mutual += agreed[i] and comply[H, i] and comply[F, i]
-        deep += agreed[i] and (t1[H, ROLE.direct, i] <= t1[H, ROLE.oppose, i] or
-                               t1[F, ROLE.direct, i] <= t1[F, ROLE.oppose, i])  # fmt: skip
+        mutual += agreed[i] & comply[H, i] & comply[F, i]
+        deep += agreed[i] & ((t1[H, ROLE.direct, i] <= t1[H, ROLE.oppose, i]) |
+                             (t1[F, ROLE.direct, i] <= t1[F, ROLE.oppose, i]))  # fmt: skip
     totals[C.adhere] += agreements
     totals[C.depth] += deep
     totals[C.mutual] += mutual
     totals[C.multiple] += multiple
     for state in range(len(STATES)):
-        at = COUNT[state]
+        adhered = unconditional = conditional = violator = complied = depth = effective = 0
         for i in range(n):
             together = alone[state, i] + stake[state, i]
-            totals[at.adhere] += adhere[state, i]
-            totals[at.unconditional] += alone[state, i] > 0.0
-            totals[at.conditional] += alone[state, i] <= 0.0 < together
-            totals[at.violator] += together <= 0.0
-            if agreed[i]:
-                totals[at.comply] += comply[state, i]
-                totals[at.depth] += t1[state, ROLE.direct, i] <= t1[state, ROLE.oppose, i]
-                totals[at.effective] += comply[state, i] and t2[state, T2.direct, i] <= t2[state, T2.oppose, i]
+            adhered += adhere[state, i]
+            unconditional += alone[state, i] > 0.0
+            conditional += (alone[state, i] <= 0.0) & (together > 0.0)
+            violator += together <= 0.0
+            complied += agreed[i] & comply[state, i]
+            depth += agreed[i] & (t1[state, ROLE.direct, i] <= t1[state, ROLE.oppose, i])
+            effective += agreed[i] & comply[state, i] & (t2[state, T2.direct, i] <= t2[state, T2.oppose, i])
+        at = COUNT[state]
+        totals[at.adhere] += adhered
+        totals[at.unconditional] += unconditional
+        totals[at.conditional] += conditional
+        totals[at.violator] += violator
+        totals[at.comply] += complied
+        totals[at.depth] += depth
+        totals[at.effective] += effective
 
 
 @numba.njit
-def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reciprocated, q, x, z, n):
+def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reciprocated, q, scratch, n):
     """Stage 5: ``q[i]`` for the trials where the state adhered (:mod:`.screening`)."""
     horizon, drift, vol, lockin = theta[P.horizon], theta[P.drift], theta[P.vol], theta[P.lockin]
     inner = int(theta[P.inner_trials])
@@ -111,7 +135,7 @@ def screen(s, theta, t1, adhere, as_log, q_shock, gov_weight, recip_weight, reci
             rates[r] = drift + (lockin if values[r] > 0.0 or r < 2 else 0.0)
         oppose = t1[ROLE.oppose, i]
         log_k = math.log(oppose) if oppose > 0.0 else -np.inf
-        stay = stay_probability(s, values, rates, coefficients, log_k, drift, horizon, vol, x, z, inner)
+        stay = stay_probability(s, values, rates, coefficients, log_k, drift, horizon, vol, scratch, inner)
         q[i] = stays * stay + (1.0 - stays) * q_shock
 
 
@@ -144,25 +168,57 @@ def period_shadow(shadow, period, periods, known_end):
 
 
 @numba.njit
-def count_period(period, comply, kept, trials, m, totals):
-    """Stage 6's counts for one period (0-based) over the agreements still held, ``trials[:m]``;
-    returns how many still hold, compacted to the front of ``trials``."""
-    held = 0
+def first_period(agreed, comply, held, totals, n):
+    """Stage 6's counts for the first period, over every agreement of the block: the
+    trials still held afterwards (mutual compliance) go to the front of ``held``;
+    returns how many."""
+    m = 0
+    for i in range(n):
+        held[m] = i
+        m += agreed[i] & comply[H, i] & comply[F, i]  # branch-free compaction
+    ends = first_h = first_f = first_both = 0
+    for i in range(n):
+        h, f = comply[H, i], comply[F, i]
+        ends += agreed[i] & ~(h & f)
+        first_h += agreed[i] & ~h & f
+        first_f += agreed[i] & h & ~f
+        first_both += agreed[i] & ~h & ~f
+    totals[C.at_risk] += m + ends
+    _count_ends(0, m, ends, first_h, first_f, first_both, totals)
+    return m
+
+
+@numba.njit(inline="always")
+def _count_ends(period, held, ends, first_h, first_f, first_both, totals):
+    """Add one period's survivors and endings (and who violated first) to ``totals``."""
+    totals[C.survive + period] += held
+    totals[C.end + period] += ends
+    totals[C.ended] += ends
+    totals[C.first_h] += first_h
+    totals[C.first_f] += first_f
+    totals[C.first_both] += first_both
+    # kept = periods of mutual compliance: a trial held through period k adds 1 to kept and
+    # 2k + 1 to kept^2 (K^2 is the sum of 2k + 1 over k < K)
+    totals[C.kept] += held
+    totals[C.kept_sq] += (2 * period + 1) * held
+
+
+@numba.njit
+def count_period(period, comply, trials, m, totals):
+    """Stage 6's counts for a later period (0-based) over the agreements still held,
+    ``trials[:m]``; returns how many still hold, compacted to the front of ``trials``."""
+    held = ends = first_h = first_f = first_both = 0
     totals[C.at_risk + period] += m
     for k in range(m):
         i = trials[k]
         h, f = comply[H, i], comply[F, i]
-        if h and f:
-            kept[i] += 1
-            trials[held] = i
-            held += 1
-            continue
-        totals[C.ended] += 1.0
-        totals[C.first_h] += f  # h alone violated
-        totals[C.first_f] += h
-        totals[C.first_both] += not (h or f)
-    totals[C.survive + period] += held
-    totals[C.end + period] += m - held
+        trials[held] = i
+        held += h & f
+        ends += ~(h & f)
+        first_h += ~h & f
+        first_f += h & ~f
+        first_both += ~h & ~f
+    _count_ends(period, held, ends, first_h, first_f, first_both, totals)
     return held
 
 
@@ -191,11 +247,11 @@ def kernel(theta, q_shock, trials, states, totals):
     alone, stake = np.empty((len(STATES), BLOCK)), np.empty((len(STATES), BLOCK))
     comply = np.empty((len(STATES), BLOCK), dtype=np.bool_)
     q = np.empty(BLOCK)
-    kept = np.empty(BLOCK, dtype=np.int64)
     everyone, held = np.arange(BLOCK), np.empty(BLOCK, dtype=np.int64)
-    z, bits = np.empty(BLOCK), np.empty(BLOCK, dtype=np.int64)
+    z = np.empty(BLOCK)
+    scratch = shock_scratch(BLOCK)
     inner = max(int(theta[P.inner_trials]), 1)
-    x, zz = np.empty(inner), np.empty(inner)
+    screening_scratch = inner_scratch(inner)
     as_log = np.empty((len(STATES), len(ROLES)), dtype=np.bool_)
     for state in range(len(STATES)):
         as_log[state] = log_flags(theta, LOBBY[state])
@@ -204,31 +260,26 @@ def kernel(theta, q_shock, trials, states, totals):
     while done < trials:
         n = min(BLOCK, trials - done)
         for state in range(len(STATES)):
-            draw_t1(s, theta, LOBBY[state], as_log[state], t1[state], z, bits, n)
+            draw_t1(s, theta, LOBBY[state], as_log[state], t1[state], z, n)
             adheres(t1[state], adhere[state], n)
         for i in range(n):
             agreed[i] = adhere[H, i] and adhere[F, i]
         locked[:, :n] = True
         for state in range(len(STATES)):
-            grow_to_t2(s, t1[state], agreed, as_log[state], horizon, drift, vol, lockin, t2[state], won, z, bits, n)
+            grow_to_t2(s, t1[state], agreed, as_log[state], horizon, drift, vol, lockin, t2[state], won, z, n)
             if rate > 0.0:
-                regime_shocks(s, theta, LOBBY[state], rate, horizon, drift, vol, t2[state], locked[state], everyone, n)
-            supports(t2[state], gov_weight, recip_weight, alone[state], stake[state], everyone, n)
-        play(alone, stake, cooperative, sequential, comply, everyone, n)
+                regime_shocks(s, theta, LOBBY[state], rate, horizon, drift, vol, t2[state], locked[state], everyone, n,
+                              scratch, z)  # fmt: skip
+            supports_block(t2[state], gov_weight, recip_weight, alone[state], stake[state], n)
+        play_block(alone, stake, cooperative, sequential, comply, n)
         count_one_shot(t1, t2, adhere, agreed, alone, stake, comply, totals, n)
         if screening:
             for state in range(len(STATES)):
                 screen(s_screen, theta, t1[state], adhere[state], as_log[state], q_shock[state], gov_weight, recip_weight,
-                       reciprocated, q, x, zz, n)  # fmt: skip
+                       reciprocated, q, screening_scratch, n)  # fmt: skip
                 count_screening(state, q, adhere[state], agreed, comply[state], theta[P.insincere_below], totals, n)
         # stage 6: the agreements in force play on, period after period
-        m = 0
-        for i in range(n):
-            kept[i] = 0
-            if agreed[i]:
-                held[m] = i
-                m += 1
-        m = count_period(0, comply, kept, held, m, totals)
+        m = first_period(agreed, comply, held, totals, n)
         for period in range(1, periods):
             if m == 0:
                 break
@@ -237,11 +288,8 @@ def kernel(theta, q_shock, trials, states, totals):
                 grow_for(s_period, years, drift, vol, lockin, t2[state], locked[state], held, z, m)
                 if rate > 0.0:
                     regime_shocks(s_period, theta, LOBBY[state], rate, years, drift, vol, t2[state], locked[state],
-                                  held, m)  # fmt: skip
+                                  held, m, scratch, z)  # fmt: skip
                 supports(t2[state], gov_k, recip_k, alone[state], stake[state], held, m)
             play(alone, stake, cooperative, sequential, comply, held, m)
-            m = count_period(period, comply, kept, held, m, totals)
-        for i in range(n):
-            if agreed[i]:
-                add_sample(totals, C.kept, C.kept_sq, kept[i])
+            m = count_period(period, comply, held, m, totals)
         done += n

@@ -33,7 +33,8 @@ import numba
 import numpy as np
 
 from ...distributions import magnitude
-from ...rng import normals_into, stream_state, uniform
+from ...fastmath import exp_affine_block
+from ...lanes import lane_state, normals_into, uniforms_into
 from .declarations import IS_STRENGTH, ROLE, ROLES
 from .stages import BLOCK, _draw_block
 
@@ -58,20 +59,21 @@ def _below(x, log_k, k_mean, spread):
 
 
 @numba.njit
-def _add_grown(value, rate_years, spread, weight, x, z, n):
-    """``x[:n] += weight value exp(rate_years + spread z[:n])``: one lobby grown to t2."""
-    scale = weight * value
-    for j in range(n):
-        x[j] += scale * math.exp(rate_years + spread * z[j])
+def inner_scratch(inner):
+    """Scratch arrays for :func:`stay_probability` with ``inner`` draws."""
+    return np.empty(inner), np.empty(inner), np.empty(inner)
 
 
 @numba.njit
-def stay_probability(s, values, rates, coefficients, log_k, k_rate, years, vol, x, z, inner):
+def stay_probability(s, values, rates, coefficients, log_k, k_rate, years, vol, scratch, inner):
     """``q_stay``: ``P(S > 0)`` with no revolution before t2, K integrated out.
 
     ``values``, ``rates`` and ``coefficients`` hold, for J, L, P2 and G2, the t1
-    magnitude, its drift (with lock-in where it won) and its weight in S.
+    magnitude, its drift (with lock-in where it won) and its weight in S. Each lobby
+    that counts draws ``inner`` normals, in that order; its exponentials are taken
+    over the block (:func:`~mc_twolevel.fastmath.exp_affine_block`).
     """
+    x, z, grown = scratch
     spread = vol * math.sqrt(years)
     k_mean = (k_rate - 0.5 * vol * vol) * years
     if spread == 0.0:
@@ -83,7 +85,10 @@ def stay_probability(s, values, rates, coefficients, log_k, k_rate, years, vol, 
     for r in range(len(values)):
         if values[r] != 0.0 and coefficients[r] != 0.0:
             normals_into(s, z, inner)
-            _add_grown(values[r], (rates[r] - 0.5 * vol * vol) * years, spread, coefficients[r], x, z, inner)
+            exp_affine_block(z, (rates[r] - 0.5 * vol * vol) * years, spread, grown, inner)
+            scale = coefficients[r] * values[r]
+            for j in range(inner):
+                x[j] += scale * grown[j]
     total = 0.0
     for j in range(inner):
         total += _below(x[j], log_k, k_mean, spread)
@@ -100,16 +105,16 @@ def after_shock(theta, lobby, states, draws, rate, horizon, drift, vol, coeffici
     keep = -math.expm1(-rate * horizon)  # P(a revolution before t2)
     drawn = np.empty((len(ROLES), BLOCK))
     since, z = np.empty(BLOCK), np.empty(BLOCK)
-    bits = np.empty(BLOCK, dtype=np.int64)
     flags = np.zeros(len(ROLES), dtype=np.bool_)
     grown = (ROLE.direct, ROLE.recip, ROLE.pill2, ROLE.gov2)
     total = 0.0
     for _ in range(draws // BLOCK):
+        uniforms_into(s, since, BLOCK)
         for i in range(BLOCK):
-            since[i] = -math.log1p(-uniform(s) * keep) / rate
+            since[i] = -math.log1p(-since[i] * keep) / rate
         for role in range(len(ROLES)):
             family, a, b = magnitude(theta, lobby[role])
-            _draw_block(s, family, a, b, IS_STRENGTH[role], flags[role], drawn[role], z, bits, BLOCK)
+            _draw_block(s, family, a, b, IS_STRENGTH[role], flags[role], drawn[role], z, BLOCK)
         x = np.zeros(BLOCK)
         for r in range(len(grown)):
             normals_into(s, z, BLOCK)
@@ -132,6 +137,6 @@ def after_shock(theta, lobby, states, draws, rate, horizon, drift, vol, coeffici
 
 
 def point_stream(theta):
-    """A random stream that depends on the parameter point alone (for per-point estimates)."""
+    """A lane state that depends on the parameter point alone (for per-point estimates)."""
     entropy = int.from_bytes(hashlib.sha256(theta.tobytes()).digest()[:16], "little")
-    return stream_state(entropy, (0,))
+    return lane_state(entropy, (0,))

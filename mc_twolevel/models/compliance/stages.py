@@ -3,7 +3,9 @@
 Shared by ``compliance`` (two states) and ``multilateral`` (many): each stage is
 a loop over a block of trials that LLVM vectorises, for one state whose
 lobbies' parameter slots are ``lobby`` (a tuple of slots in the order of
-``ROLES``).
+``ROLES``). Draws come a block at a time from a lane state
+(:mod:`mc_twolevel.lanes`): uniforms and normals for a whole block, or for the
+trials of a block a stage concerns, compacted to the front.
 
 1. :func:`draw_t1`: the t1 magnitudes; :func:`adheres`: adherence.
 2. :func:`grow_to_t2`: geometric Brownian motion to t2, with lock-in for the
@@ -18,9 +20,9 @@ from collections import namedtuple
 import numba
 import numpy as np
 
-from ...distributions import FAMILY, draw, magnitude
-from ...fastmath import exp_affine_block, grow_block, grow_log_block
-from ...rng import normal, normals_into, uniform, uniforms_into
+from ...distributions import FAMILY, magnitude
+from ...fastmath import exp_affine_block, exp_block, grow_block, grow_log_block
+from ...lanes import normals_into, uniforms_into
 from .declarations import IS_STRENGTH, RECIPROCITY, ROLE, ROLES
 
 BLOCK = 256  # trials whose draws are made, and exponentials taken, together
@@ -31,7 +33,7 @@ LOGARITHMIC = (ROLE.pill2, ROLE.gov2)  # only their t2 value matters: lognormal 
 
 
 @numba.njit
-def _draw_block(s, family, a, b, strength, as_log, out, z, bits, n):
+def _draw_block(s, family, a, b, strength, as_log, out, z, n):
     """``out[:n]``: n draws of the magnitude ``(family, a, b)``; strengths floored at 0.
 
     With ``as_log`` a lognormal magnitude is left as its logarithm (for a lobby that
@@ -50,7 +52,7 @@ def _draw_block(s, family, a, b, strength, as_log, out, z, bits, n):
             for i in range(n):
                 out[i] = log_a + b * z[i]
         else:
-            exp_affine_block(z, math.log(a), b, out, bits, n)
+            exp_affine_block(z, math.log(a), b, out, n)
     else:
         normals_into(s, z, n)
         for i in range(n):
@@ -70,11 +72,11 @@ def log_flags(theta, lobby):
 
 
 @numba.njit
-def draw_t1(s, theta, lobby, as_log, m, z, bits, n):
+def draw_t1(s, theta, lobby, as_log, m, z, n):
     """Stage 1: ``m[role, :n]``, a state's t1 magnitudes (logarithms where ``as_log``)."""
     for role in range(len(ROLES)):
         family, a, b = magnitude(theta, lobby[role])
-        _draw_block(s, family, a, b, IS_STRENGTH[role], as_log[role], m[role], z, bits, n)
+        _draw_block(s, family, a, b, IS_STRENGTH[role], as_log[role], m[role], z, n)
 
 
 @numba.njit
@@ -100,7 +102,7 @@ def won_at_t1(row, value, agreed):
 
 
 @numba.njit
-def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, bits, n):
+def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, n):
     """Stage 2: ``t2[row, :n]``, a state's magnitudes after ``horizon`` years of geometric
     Brownian motion, ``m2 = m1 exp((drift + lock - vol^2/2) T + vol sqrt(T) Z)`` with
     ``lock = lockin`` for the lobbies that won at t1 (:func:`won_at_t1`), else 0."""
@@ -111,7 +113,7 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, bi
         role = T2_SOURCE[row]
         logarithm = as_log[role]
         if horizon == 0.0 and logarithm:
-            exp_affine_block(m[role], 0.0, 1.0, t2[row], bits, n)
+            exp_affine_block(m[role], 0.0, 1.0, t2[row], n)
             continue
         if horizon == 0.0:
             t2[row, :n] = m[role, :n]
@@ -120,44 +122,54 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, bi
             won[i] = won_at_t1(row, 1.0 if logarithm else m[role, i], agreed[i])
         normals_into(s, z, n)
         if logarithm:
-            grow_log_block(m[role], z, won, locked, base, spread, t2[row], bits, n)
+            grow_log_block(m[role], z, won, locked, base, spread, t2[row], n)
         else:
-            grow_block(m[role], z, won, locked, base, spread, t2[row], bits, n)
+            grow_block(m[role], z, won, locked, base, spread, t2[row], n)
 
 
 @numba.njit
-def _grow(s, m, rate, vol, years):
-    """A magnitude after ``years`` of geometric Brownian motion."""
-    if years == 0.0:
-        return m
-    return m * math.exp((rate - 0.5 * vol * vol) * years + vol * math.sqrt(years) * normal(s))
+def shock_scratch(block):
+    """Scratch arrays for :func:`regime_shocks` over blocks of ``block`` trials."""
+    return np.empty((len(ROLES) + 2, block)), np.empty(block, dtype=np.int64)
 
 
 @numba.njit
-def _redraw(s, theta, lobby, drift, vol, years, t2, i):
-    """``t2[:, i]``: every magnitude drawn afresh from its t1 distribution ``years`` before
-    the time of play and grown since, without lock-in (the coalitions are gone)."""
-    fresh = np.empty(len(ROLES))
-    for role in range(len(ROLES)):
-        family, a, b = magnitude(theta, lobby[role])
-        fresh[role] = draw(s, family, a, b)
-        if IS_STRENGTH[role]:
-            fresh[role] = max(fresh[role], 0.0)
-    for row in range(len(T2_ROLES)):
-        t2[row, i] = _grow(s, fresh[T2_SOURCE[row]], drift, vol, years)
-
-
-@numba.njit
-def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, n):
+def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, n, scratch, z):
     """Stage 2, shocks, over a stretch of ``years`` ending at the time of play: the time back
     to the last revolution of a Poisson process of ``rate`` is exponential; where it is
-    shorter than the stretch, the state's magnitudes are redrawn then (:func:`_redraw`)
-    and its lock-in ends. ``trials[:n]`` are the block's trials concerned."""
+    shorter than the stretch (``u < 1 - e^{-rate years}`` for a uniform ``u``), every
+    magnitude is drawn afresh from its t1 distribution then and grown since without
+    lock-in (the coalitions are gone), and the state's lock-in ends. ``trials[:n]`` are
+    the block's trials concerned; ``scratch`` is :func:`shock_scratch`'s.
+
+    Draws: ``n`` uniforms; then, for the ``m`` trials shocked, ``m`` draws of each
+    magnitude in the order of ``ROLES`` and ``m`` normals for each t2 row's growth."""
+    work, hit = scratch
+    fresh, since, grown = work[: len(ROLES)], work[len(ROLES)], work[len(ROLES) + 1]
+    uniforms_into(s, since, n)
+    keep = -math.expm1(-rate * years)  # P(a revolution within the stretch)
+    m = 0
     for k in range(n):
-        since = -math.log1p(-uniform(s)) / rate
-        if since < years:
-            _redraw(s, theta, lobby, drift, vol, since, t2, trials[k])
-            locked[trials[k]] = False
+        if since[k] < keep:  # then the time back to it is -log1p(-u) / rate < years
+            hit[m] = k
+            since[m] = -math.log1p(-since[k]) / rate
+            m += 1
+    if m == 0:
+        return
+    for role in range(len(ROLES)):
+        family, a, b = magnitude(theta, lobby[role])
+        _draw_block(s, family, a, b, IS_STRENGTH[role], False, fresh[role], z, m)
+    rate_years = drift - 0.5 * vol * vol
+    for row in range(len(T2_ROLES)):
+        normals_into(s, z, m)
+        for k in range(m):
+            grown[k] = rate_years * since[k] + vol * math.sqrt(since[k]) * z[k]
+        exp_block(grown, grown, m)
+        source = fresh[T2_SOURCE[row]]
+        for k in range(m):
+            t2[row, trials[hit[k]]] = source[k] * grown[k]
+    for k in range(m):
+        locked[trials[hit[k]]] = False
 
 
 @numba.njit
@@ -198,5 +210,13 @@ def supports(t2, gov_weight, recip_weight, alone, stake, trials, n):
     """Stage 3: ``alone = S(0)`` and ``stake = S(1) - S(0)`` of one state for ``trials[:n]``."""
     for k in range(n):
         i = trials[k]
+        alone[i] = support_alone(t2[T2.direct, i], t2[T2.oppose, i], t2[T2.pill2, i], t2[T2.gov2, i], gov_weight)
+        stake[i] = recip_weight * t2[T2.recip, i]
+
+
+@numba.njit
+def supports_block(t2, gov_weight, recip_weight, alone, stake, n):
+    """:func:`supports` for the first ``n`` trials of a block (a loop LLVM vectorises)."""
+    for i in range(n):
         alone[i] = support_alone(t2[T2.direct, i], t2[T2.oppose, i], t2[T2.pill2, i], t2[T2.gov2, i], gov_weight)
         stake[i] = recip_weight * t2[T2.recip, i]

@@ -80,9 +80,13 @@ PARAMS = ParamSet(
     Real("aspiration", 0.3, -5.0, 20.0, "mean utility a voter demands of a deal", "doughnuts"),
     Real("aspiration_spread", 0.15, 0.0, 5.0, "sd of voters' aspirations", "doughnuts"),
     Real("fairness", 0.5, 0.0, 10.0, "mean weight of envy of the other group's larger take"),
-    Real("noise_1", 0.3, 0.001, 5.0, "negotiator's error about a voter's margin after the first round", "doughnuts"),
+    Real("noise_1", 0.3, 0.001, 5.0, "negotiator's error about a voter's margin after the first in-group round",
+         "doughnuts"),
     Real("noise_2", 0.1, 0.001, 5.0, "... after the reassessment that follows the first meeting", "doughnuts"),
-    Real("rounds", 2, 1, 2, "in-group rounds before the final meeting", integer=True),
+    Real("rounds", 2, 1, 2, "meetings: 2 (first meeting, report back, reassessment, final meeting) or 1",
+         integer=True),
+    Real("anchoring", 0.3, 0.0, 1.0, "share of the way a voter's aspiration moves toward the other side's offer"),
+    Flag("trades", True, "a reward doughnut handed between the negotiators may be part of the deal"),
     Flag("side_payments", True, "negotiators may hand reward doughnuts to voters, at home or across"),
 )  # fmt: skip
 
@@ -105,12 +109,16 @@ OUTPUTS = (
     Mean("mean_doughnuts_a", "doughnuts_a", "doughnuts group a ends with (0 on failure)", units="doughnuts"),
     Mean("mean_doughnuts_b", "doughnuts_b", "doughnuts group b ends with (0 on failure)", units="doughnuts"),
     Probability("p_side_payment", "side", "a negotiator handed a reward doughnut to a voter"),
+    Probability("p_deal_moved", "moved", "the final deal differs from the better of the two first offers", "agree",
+                "the negotiators agreed", when=lambda point: point["rounds"] == 2),
+    Probability("p_trade", "trade", "the deal hands a reward doughnut from one negotiator to the other", "agree",
+                "the negotiators agreed"),
     Probability("p_split", "split", "pool doughnuts going to group a (k of them)", "success", _SUCCEEDED, SPLIT),
     Mean("mean_sprinkles_a", "sprinkles_a", "sprinkled doughnuts group a ends with", "success", _SUCCEEDED,
          "doughnuts"),
     Mean("mean_sprinkles_b", "sprinkles_b", "sprinkled doughnuts group b ends with", "success", _SUCCEEDED,
          "doughnuts"),
-    Probability("p_sprinkles_reward", "sprinkles_reward", "a negotiator took a sprinkled doughnut as reward",
+    Probability("p_sprinkles_reward", "sprinkles_reward", "a negotiator took a sprinkled doughnut as reward (blind draw: 0.788 for the default box)",
                 "success", _SUCCEEDED),
 )  # fmt: skip
 

@@ -1,4 +1,6 @@
-"""One class of the doughnut negotiation: tastes and standards, the deal search, side payments, the vote."""
+"""One class of the doughnut negotiation, in stages: the class is drawn; the first meeting
+(opening offers, what each side learns); report back and reassessment; the final meeting;
+side payments; the vote; the account of who ends with which doughnuts."""
 
 import math
 
@@ -7,16 +9,38 @@ import numpy as np
 
 from ...model import CounterLayout, add_sample
 from ...params import flag
-from ...rng import normal, uniform
+from ...rng import normal, normal_quantile, uniform
 from .declarations import OUTPUTS, P
 
 C = CounterLayout(OUTPUTS).slots()
 SPRINKLES = 0  # the attribute column of sprinkles (ATTRIBUTES[0])
+TIE = 1e-12  # relative difference within which two deals are equally good
+NODES = 8  # quantile nodes of a negotiator's belief about the other group's demand
+NASH, OFFER_A, OFFER_B = -1, 0, 1  # what a search maximises: the Nash product, or one side's payoff
 
 
 @numba.njit
-def _approve_probability(margin, noise):
-    return 0.5 * math.erfc(-margin / (noise * math.sqrt(2.0)))
+def break_tie(s, value, best_value, ways, tied_ways):
+    """Whether a deal worth ``value`` (standing for ``ways`` labelled deals) replaces the best
+    so far, and the labelled deals now tied at the best. Equal deals are kept with
+    probability ways / (all tied ways), one uniform draw each: a reservoir sample, so every
+    labelled deal among the best is equally likely whatever the search order."""
+    if value > best_value * (1.0 + TIE):
+        return True, ways
+    if value > 0.0 and value >= best_value * (1.0 - TIE):
+        tied_ways += ways
+        return uniform(s) * tied_ways < ways, tied_ways
+    return False, tied_ways
+
+
+@numba.njit
+def _phi(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+@numba.njit
+def _needed(quota, voters):
+    return max(math.ceil(quota * voters - 1e-9), 0)
 
 
 @numba.njit
@@ -29,144 +53,254 @@ def _group_approves(probabilities, voters, quota, dp):
         for k in range(v + 1, 0, -1):
             dp[k] = dp[k] * (1.0 - p) + dp[k - 1] * p
         dp[0] *= 1.0 - p
-    needed = max(math.ceil(quota * voters - 1e-9), 0)
-    return dp[needed : voters + 1].sum()
+    return dp[_needed(quota, voters) : voters + 1].sum()
 
 
 @numba.njit
-def _margins(d, values, envy, aspirations, gifts, reward_a, reward_b, pool_a, credit_a, counts, credit, credit_value,
-             size, out):  # fmt: skip
-    """Each voter's utility minus aspiration for deal ``d`` (out[g, v]); returns the
-    negotiators' utilities (own pool share, reward doughnuts and credit)."""
-    types = counts.shape[0]
-    negotiator_a = negotiator_b = 0.0
+def _binomial_tail(p, voters, needed):
+    """P(at least ``needed`` of ``voters`` independent approvals, each with probability p)."""
+    if p <= 0.0:
+        return 1.0 if needed == 0 else 0.0
+    if p >= 1.0:
+        return 1.0
+    pmf = (1.0 - p) ** voters
+    tail = 1.0 if needed == 0 else 0.0
+    for k in range(voters):
+        pmf *= (voters - k) / (k + 1) * p / (1.0 - p)
+        if k + 1 >= needed:
+            tail += pmf
+    return min(tail, 1.0)
+
+
+# ---- what a share gives a group ------------------------------------------------------------
+
+
+@numba.njit
+def group_utilities(g, k, values, envy, aspirations, key_counts, key_credit, credit_value, out):
+    """Group g's members under its share k (:func:`~.deals.plan`): ``out[v]`` is voter v's
+    utility less its aspiration (v >= 1); the return value is the negotiator's utility.
+
+    A voter gets its share of the group's pool (eaten together: / size) and its credit, less
+    its envy weight times how much more the other group takes (pool and negotiator's
+    doughnuts, per student, at the voter's own tastes). The negotiator gets its pool share,
+    its own reward doughnuts and its credit."""
+    size = values.shape[1]
+    pool_own, eaten_own, held_less = key_counts[g, k, 0], key_counts[g, k, 1], key_counts[g, k, 2]
+    credit_worth = credit_value * key_credit[g, k]
+    negotiator = 0.0
+    for v in range(size):
+        share = less = eaten_worth = 0.0
+        for t in range(pool_own.shape[0]):
+            x = values[g, v, t]
+            share += pool_own[t] * x
+            less += held_less[t] * x
+            eaten_worth += eaten_own[t] * x
+        utility = share / size + credit_worth
+        if v == 0:
+            negotiator = utility + eaten_worth
+        else:
+            out[v] = utility - envy[g, v] * max(0.0, less / size) - aspirations[g, v]
+    return negotiator
+
+
+@numba.njit
+def negotiator_utilities(values, key_weights, key_credit, credit_value, key_ways, out):
+    """``out[g, k]``: negotiator g's utility from its group's share k: its share of the
+    pool, its own reward doughnuts and its group's credit (member 0 of
+    :func:`group_utilities`). It depends on the class alone, not on the stage."""
     for g in range(2):
-        credit_own = credit_a[d] if g == 0 else credit - credit_a[d]
-        for v in range(size):
-            share = own = other = 0.0
-            for t in range(types):
-                to_a = pool_a[d, t]
-                to_b = counts[t] - reward_a[d, t] - reward_b[d, t] - to_a
-                mine, theirs = (to_a, to_b) if g == 0 else (to_b, to_a)
-                mine_reward, their_reward = (
-                    (reward_a[d, t], reward_b[d, t]) if g == 0 else (reward_b[d, t], reward_a[d, t])
-                )
-                share += mine * values[g, v, t]
-                own += (mine + mine_reward) * values[g, v, t]
-                other += (theirs + their_reward) * values[g, v, t]
-            utility = share / size + credit_value * credit_own
-            if v == 0:  # the negotiator: its share, its reward doughnuts and its credit
-                reward_value = 0.0
-                for t in range(types):
-                    reward_value += (reward_a[d, t] if g == 0 else reward_b[d, t]) * values[g, 0, t]
-                if g == 0:
-                    negotiator_a = utility + reward_value
-                else:
-                    negotiator_b = utility + reward_value
-            else:
-                envied = max(0.0, (other - own) / size)
-                out[g, v] = utility - envy[g, v] * envied + gifts[g, v] - aspirations[g, v]
-    return negotiator_a, negotiator_b
+        worth = values[g, 0]
+        for k in range(key_weights.shape[1]):
+            u = credit_value * key_credit[g, k]
+            weights = key_weights[g, k]
+            for t in range(worth.shape[0]):
+                u += weights[t] * worth[t]
+            out[g, k] = u if key_ways[g, k] > 0.0 else 0.0
 
 
 @numba.njit
-def _negotiator_utilities(values, counts, reward_a, reward_b, pool_a, credit_a, credit, credit_value, size, out):
-    """Each deal's utilities to the two negotiators (out[d, g]): linear in the deal."""
-    for d in range(reward_a.shape[0]):
-        u_a = credit_value * credit_a[d]
-        u_b = credit_value * (credit - credit_a[d])
-        for t in range(counts.shape[0]):
-            to_b = counts[t] - reward_a[d, t] - reward_b[d, t] - pool_a[d, t]
-            u_a += (pool_a[d, t] / size + reward_a[d, t]) * values[0, 0, t]
-            u_b += (to_b / size + reward_b[d, t]) * values[1, 0, t]
-        out[d, 0], out[d, 1] = u_a, u_b
+def own_group_belief(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit, credit_value, quota,
+                     margins, believed, dp):  # fmt: skip
+    """Negotiator g's belief that its group approves share k. It misjudges each voter's
+    margin by ``noise x shock`` and believes the voter approves with probability
+    Phi(estimated margin / noise)."""
+    voters = values.shape[1] - 1
+    group_utilities(g, k, values, envy, aspirations, key_counts, key_credit, credit_value, margins)
+    for v in range(voters):
+        believed[v] = _phi((margins[v + 1] + noise * shocks[g, v + 1]) / noise)
+    return _group_approves(believed, voters, quota, dp)
+
+
+# ---- what a negotiator believes of the other group ------------------------------------------
 
 
 @numba.njit
-def negotiate(values, envy, aspirations, errors, noise, counts, reward_a, reward_b, pool_a, credit_a, credit,
-              credit_value, quota, size):  # fmt: skip
-    """The deal the negotiators choose: ``(index, Nash product)``, or ``(-1, 0)`` if no
-    deal gives both a positive expected payoff. Members ``1..size-1`` of each group vote.
+def demand_nodes(mean, spread, upper, out):
+    """Quantile nodes of the other group's demand, normal(mean, spread) truncated to at most
+    ``upper`` (no bound: ``upper = inf``). A bound the prior says is impossible (spread 0
+    and upper < mean) is disregarded; one it gives no mass is the demand itself."""
+    if spread == 0.0:
+        out[:] = mean
+        return
+    mass = _phi((upper - mean) / spread) if upper < math.inf else 1.0
+    if mass <= 0.0:
+        out[:] = upper
+        return
+    for j in range(out.shape[0]):
+        out[j] = mean + spread * normal_quantile(mass * (j + 0.5) / out.shape[0])
 
-    Exact search with pruning: P(success) <= 1, so ``u_a u_b`` bounds a deal's product;
-    the deal with the largest bound is evaluated first, then only those whose bound
-    beats the best product found."""
+
+@numba.njit
+def outline_worth(outline, base_value, credit_value, fairness, size):
+    """What a deal gives a member of a group, judged from outside at the prior's mean tastes
+    (every doughnut worth ``base_value``) and mean envy weight: its pool share, its credit,
+    less envy of the other group's larger take. ``outline`` = (pool doughnuts, own doughnuts
+    less the other group's, credit)."""
+    return (base_value * outline[0] / size + credit_value * outline[2]
+            - fairness * max(0.0, -base_value * outline[1]) / size)  # fmt: skip
+
+
+@numba.njit
+def other_group_beliefs(nodes, spread, outlines, base_value, credit_value, fairness, quota, size, out):
+    """``out[c]``: a negotiator's belief that the other group approves a deal of outline c.
+    Its voters are taken as independent, each approving when the outline's worth less the
+    group's demand (at each node) exceeds its own departure, normal with sd ``spread``."""
     voters = size - 1
-    deals = reward_a.shape[0]
-    gifts = np.zeros((2, size))
-    margins = np.empty((2, size))
-    believed = np.empty(voters)
-    dp = np.empty(voters + 1)
-    utilities = np.empty((deals, 2))
-    _negotiator_utilities(values, counts, reward_a, reward_b, pool_a, credit_a, credit, credit_value, size, utilities)
-    bound = np.where((utilities[:, 0] > 0.0) & (utilities[:, 1] > 0.0), utilities[:, 0] * utilities[:, 1], 0.0)
-    order = np.concatenate((np.array([np.argmax(bound)]), np.arange(deals)))
-    seen = np.zeros(deals, dtype=np.bool_)
-    best, best_product = -1, 0.0
-    for d in order:
-        if seen[d] or bound[d] <= best_product:
+    needed = _needed(quota, voters)
+    for c in range(outlines.shape[0]):
+        worth = outline_worth(outlines[c], base_value, credit_value, fairness, size)
+        total = 0.0
+        for j in range(nodes.shape[0]):
+            total += _binomial_tail(_phi((worth - nodes[j]) / spread), voters, needed)
+        out[c] = total / nodes.shape[0]
+
+
+# ---- the search over deals ------------------------------------------------------------------
+
+BAND = 0.8  # the search evaluates deals in bands of bound, each this share of the one above
+
+
+@numba.njit
+def share_bounds(objective, utilities, key_outline, key_ways, beliefs, bounds, approvals):
+    """For every share k of group g: ``bounds[g, k]``, its negotiator's utility times its
+    belief that the other group approves (0 unless the utility is positive): its expected
+    payoff were it sure of its own group. ``approvals`` is reset to "not yet computed"."""
+    for g in range(2):
+        wanted = objective in (NASH, g)
+        for k in range(key_ways.shape[1]):
+            approvals[g, k] = -1.0
+            u = utilities[g, k]
+            bounds[g, k] = u * beliefs[g, key_outline[g, k, 1]] if wanted and u > 0.0 else 0.0
+
+
+@numba.njit
+def _approval(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit, credit_value, quota, approvals,
+              margins, believed, dp):  # fmt: skip
+    """Negotiator g's belief that its group approves share k, computed once (``approvals``)."""
+    if approvals[g, k] < 0.0:
+        approvals[g, k] = own_group_belief(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit,
+                                           credit_value, quota, margins, believed, dp)  # fmt: skip
+    return approvals[g, k]
+
+
+@numba.njit
+def search(s, objective, values, envy, aspirations, shocks, noise, ways, keys, key_counts, key_credit, key_outline,
+           starts, members, key_ways, utilities, beliefs, credit_value, quota, bounds, approvals, deal_bounds):  # fmt: skip
+    """The best deal and its value: ``objective`` NASH maximises the product of the two
+    negotiators' expected payoffs, each by its own beliefs; OFFER_A (OFFER_B) a's (b's)
+    expected payoff alone. A negotiator's expected payoff is its utility times its belief
+    that both groups approve: its own group by :func:`own_group_belief`, the other by
+    ``beliefs[g, outline]`` (:func:`other_group_beliefs`). Returns ``(-1, 0)`` when no deal
+    is worth anything. ``utilities`` are the negotiators' (:func:`negotiator_utilities`).
+    Ties are broken at random from ``s`` (:func:`break_tie`), each
+    labelled deal among the best equally likely.
+
+    Everything a negotiator's payoff depends on is its group's share, so a deal's value is
+    a product over the two groups' shares. Exact search with pruning: a group's approval is
+    at most 1, so :func:`share_bounds` bound each share's payoff and their product each
+    deal's value. Deals are evaluated in bands of bound, highest first, and the search stops
+    at the first band whose top is below the best value found; a share's approval is
+    computed once, when a deal needing it is evaluated."""
+    size = values.shape[1]
+    margins, believed, dp = np.empty(size), np.empty(size - 1), np.empty(size)
+    share_bounds(objective, utilities, key_outline, key_ways, beliefs, bounds, approvals)
+    if objective != NASH:
+        return _best_offer(s, objective, values, envy, aspirations, shocks, noise, ways, key_counts, key_credit,
+                           starts, members, key_ways, credit_value, quota, bounds, approvals, margins, believed, dp)  # fmt: skip
+    deals = ways.shape[0]
+    top = 0.0
+    for d in range(deals):
+        deal_bounds[d] = bounds[0, keys[0, d]] * bounds[1, keys[1, d]]
+        top = max(top, deal_bounds[d])
+    best, best_value, tied_ways = -1, 0.0, 0.0
+    high, low = math.inf, top * BAND
+    while high > 0.0 and high >= best_value * (1.0 - TIE):
+        for d in range(deals):
+            bound = deal_bounds[d]
+            if bound >= high or bound < low or bound <= 0.0 or bound < best_value * (1.0 - TIE):
+                continue
+            value = bound
+            for g in range(2):
+                value *= _approval(g, keys[g, d], values, envy, aspirations, shocks, noise, key_counts, key_credit,
+                                   credit_value, quota, approvals, margins, believed, dp)  # fmt: skip
+                if value < best_value * (1.0 - TIE):
+                    break  # b's approval cannot lift the deal back: leave it uncomputed
+            replace, tied_ways = break_tie(s, value, best_value, ways[d], tied_ways)
+            if replace:
+                best, best_value = d, max(value, best_value)
+        high, low = low, low * BAND if low > top * 1e-12 else 0.0
+    return best, best_value
+
+
+@numba.njit
+def _best_offer(s, g, values, envy, aspirations, shocks, noise, ways, key_counts, key_credit, starts, members,
+                key_ways, credit_value, quota, bounds, approvals, margins, believed, dp):  # fmt: skip
+    """Negotiator g's best offer by its own expected payoff: the best share for its group,
+    then, as g is indifferent among them, one of that share's deals drawn by labelled deals."""
+    best, best_value, tied_ways = -1, 0.0, 0.0
+    for k in range(bounds.shape[1]):
+        bound = bounds[g, k]
+        if bound <= 0.0 or bound < best_value * (1.0 - TIE):
             continue
-        seen[d] = True
-        _margins(d, values, envy, aspirations, gifts, reward_a, reward_b, pool_a, credit_a, counts,
-                 credit, credit_value, size, margins)  # fmt: skip
-        p = 1.0
-        for g in range(2):
-            for v in range(voters):
-                believed[v] = _approve_probability(margins[g, v + 1] + errors[g, v + 1], noise)
-            p *= _group_approves(believed, voters, quota, dp)
-        product = (p * utilities[d, 0]) * (p * utilities[d, 1])
-        if product > best_product or (product == best_product and d < best):
-            best, best_product = d, product
-    return best, best_product
+        value = bound * _approval(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit, credit_value,
+                                  quota, approvals, margins, believed, dp)  # fmt: skip
+        replace, tied_ways = break_tie(s, value, best_value, key_ways[g, k], tied_ways)
+        if replace:
+            best, best_value = k, max(value, best_value)
+    if best < 0:
+        return -1, 0.0
+    chosen, tied_ways = members[g, starts[g, best]], 0.0
+    for i in range(starts[g, best], starts[g, best + 1]):
+        d = members[g, i]
+        replace, tied_ways = break_tie(s, 1.0, 1.0, ways[d], tied_ways)
+        if replace:
+            chosen = d
+    return chosen, best_value
 
 
 @numba.njit
-def _success_belief(margins, gifts, errors, noise, voters, quota, believed, dp):
-    p = 1.0
+def deal_value(d, values, envy, aspirations, shocks, noise, keys, key_counts, key_credit, credit_value, quota, bounds,
+               approvals):  # fmt: skip
+    """Deal d's Nash product, from the shares' bounds and approvals of a NASH :func:`search`."""
+    size = values.shape[1]
+    margins, believed, dp = np.empty(size), np.empty(size - 1), np.empty(size)
+    value = bounds[0, keys[0, d]] * bounds[1, keys[1, d]]
+    if value <= 0.0:
+        return 0.0
     for g in range(2):
-        for v in range(voters):
-            believed[v] = _approve_probability(margins[g, v + 1] + gifts[g, v + 1] + errors[g, v + 1], noise)
-        p *= _group_approves(believed, voters, quota, dp)
-    return p
+        value *= _approval(g, keys[g, d], values, envy, aspirations, shocks, noise, key_counts, key_credit,
+                           credit_value, quota, approvals, margins, believed, dp)  # fmt: skip
+    return value
+
+
+# ---- the stages of a class ------------------------------------------------------------------
 
 
 @numba.njit
-def _side_payments(d, values, margins, errors, noise, reward_a, reward_b, counts, quota, size, u, gifts):
-    """Greedy side payments: each negotiator in turn hands each reward doughnut to the voter
-    (either group) that most raises its expected payoff, if any does. Returns the number
-    handed in all and the numbers a's and b's negotiators handed across to the other group;
-    ``gifts`` receives the value to each voter, ``u`` the negotiators' utilities after giving."""
-    voters = size - 1
-    believed = np.empty(voters)
-    dp = np.empty(voters + 1)
-    handed = 0
-    across = np.zeros(2, dtype=np.int64)
-    for g in range(2):
-        for t in range(counts.shape[0]):
-            for _ in range(reward_a[d, t] if g == 0 else reward_b[d, t]):
-                base = _success_belief(margins, gifts, errors, noise, voters, quota, believed, dp) * u[g]
-                best_value, best_group, best_voter = base, -1, -1
-                for h in range(2):
-                    for v in range(1, size):
-                        gifts[h, v] += values[h, v, t]
-                        value = _success_belief(margins, gifts, errors, noise, voters, quota, believed, dp) * (
-                            u[g] - values[g, 0, t]
-                        )
-                        gifts[h, v] -= values[h, v, t]
-                        if value > best_value + 1e-12:
-                            best_value, best_group, best_voter = value, h, v
-                if best_group >= 0:
-                    gifts[best_group, best_voter] += values[best_group, best_voter, t]
-                    u[g] -= values[g, 0, t]
-                    handed += 1
-                    across[g] += best_group != g
-    return handed, across[0], across[1]
-
-
-@numba.njit
-def draw_class(s, theta, attributes, values, envy, aspirations, errors, noise, tastes, group_taste):
-    """One class's students: ``values[g, v, t]`` (each doughnut type's worth), envy
-    weights, aspirations and the negotiator's error about each voter's margin."""
+def draw_class(s, theta, attributes, values, envy, aspirations, shocks, tastes, group_taste):
+    """One class's students: ``values[g, v, t]`` (each doughnut type's worth), envy weights,
+    aspirations, and ``shocks``: how the negotiator misjudges each voter's margin, in units
+    of its knowledge noise (the same misjudgment, shrinking from noise_1 to noise_2)."""
     size = values.shape[1]
     types, n_attributes = attributes.shape
     for g in range(2):
@@ -182,40 +316,175 @@ def draw_class(s, theta, attributes, values, envy, aspirations, errors, noise, t
                 values[g, v, t] = worth
             aspirations[g, v] = theta[P.aspiration] + theta[P.aspiration_spread] * normal(s)
             envy[g, v] = 2.0 * theta[P.fairness] * uniform(s)
-            errors[g, v] = noise * normal(s)
+            shocks[g, v] = normal(s)
+
+
+@numba.njit
+def prior_spreads(theta, counts, attributes, size, noise):
+    """The prior of a group, as the other negotiator holds it: the sd of the group's demand
+    (its shared tastes, over a half of the pool) and of a voter's departure from it (its
+    aspiration, its own tastes and the negotiator's knowledge noise)."""
+    total = counts.sum()
+    pool = total - 2 * theta[P.reward]
+    attribute_weight = 0.0  # sum over attributes of (share of the half-pool having it / size)^2
+    for k in range(attributes.shape[1]):
+        share = 0.0
+        for t in range(counts.shape[0]):
+            share += counts[t] * attributes[t, k]
+        attribute_weight += (share / total * pool / 2.0 / size) ** 2
+    group = theta[P.group_spread] * math.sqrt(attribute_weight)
+    voter = math.sqrt(theta[P.aspiration_spread] ** 2 + theta[P.taste_spread] ** 2 * attribute_weight + noise**2)
+    return group, voter
+
+
+@numba.njit
+def first_meeting(s, first, theta, values, envy, aspirations, shocks, tables, outlines, group_spread, voter_spread,
+                  nodes, beliefs, work, offers):  # fmt: skip
+    """Opening offers. The negotiator ``first`` opens with the deal that maximises its own
+    expected payoff (its group judged with noise_1, the other by the prior); the other
+    hears it, learns, and answers in the same way; then the first learns from the answer.
+
+    What an offer teaches: a negotiator only tables a deal it expects its own group to
+    accept, so the listener concludes that the offering group's demand is at most what the
+    offer gives it, judged from outside (:func:`outline_worth`): its belief about that
+    demand becomes the prior truncated there (``nodes[listener]``)."""
+    ways, keys, key_counts, key_credit, key_outline, starts, members, key_ways = tables
+    bounds, approvals, deal_bounds, utilities = work
+    size = values.shape[1]
+    credit_value, quota = theta[P.credit_value], theta[P.quota]
+    base_value, fairness = theta[P.base_value], theta[P.fairness]
+    for turn in range(2):
+        g = (first + turn) % 2
+        other_group_beliefs(nodes[g], voter_spread, outlines, base_value, credit_value, fairness, quota, size,
+                            beliefs[g])  # fmt: skip
+        offers[g] = search(s, g, values, envy, aspirations, shocks, theta[P.noise_1], ways, keys, key_counts,
+                           key_credit, key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota,
+                           bounds, approvals, deal_bounds)[0]  # fmt: skip
+        if offers[g] >= 0:
+            listener = 1 - g
+            view = key_outline[g, keys[g, offers[g]], 0]
+            upper = outline_worth(outlines[view], base_value, credit_value, fairness, size)
+            demand_nodes(theta[P.aspiration], group_spread, upper, nodes[listener])
+
+
+@numba.njit
+def reassess(theta, values, envy, aspirations, tables, outlines, nodes, offers):
+    """Report back and reassessment. Each group hears the other side's offer and its voters'
+    aspirations move ``anchoring`` of the way toward what that offer gives them; each
+    negotiator, knowing the other group heard its own offer, moves its belief about that
+    group's demand the same share of the way toward what its offer gives that group.
+    (The negotiators' knowledge of their own groups sharpens to noise_2: the caller.)"""
+    ways, keys, key_counts, key_credit, key_outline, starts, members, key_ways = tables
+    size = values.shape[1]
+    anchoring, credit_value = theta[P.anchoring], theta[P.credit_value]
+    margins = np.empty(size)
+    heard = np.empty((2, size))  # each group's margins at the other side's offer
+    for g in range(2):
+        offer = offers[1 - g]
+        heard[g, :] = 0.0
+        if offer >= 0:
+            group_utilities(g, keys[g, offer], values, envy, aspirations, key_counts, key_credit, credit_value, margins)
+            heard[g, 1:] = margins[1:]
+    for g in range(2):
+        aspirations[g, 1:] += anchoring * heard[g, 1:]
+        if offers[g] >= 0:
+            view = key_outline[g, keys[g, offers[g]], 1]
+            offered = outline_worth(outlines[view], theta[P.base_value], credit_value, theta[P.fairness], size)
+            nodes[g, :] += anchoring * (offered - nodes[g, :])
+
+
+@numba.njit
+def _side_payments(d, first, values, margins, shocks, noise, eaten_a, eaten_b, counts, quota, size, u, gifts, across):
+    """Greedy side payments once the deal is made: each negotiator in turn (``first``
+    begins) hands each of its reward doughnuts to the voter (either group) that most raises
+    its expected payoff, if any does; the voter eats it alone. Both negotiators now want the
+    deal to pass, so each points out its own wavering voters: a voter's margin is judged by
+    its own negotiator (noise x shock). Returns the number handed; ``across[g, t]``
+    receives the type-t doughnuts negotiator g handed to the other group, ``gifts`` the
+    worth to each voter, ``u`` the negotiators' utilities after giving."""
+    voters = size - 1
+    believed = np.empty(voters)
+    dp = np.empty(voters + 1)
+    handed = 0
+    for turn in range(2):
+        g = (first + turn) % 2
+        for t in range(counts.shape[0]):
+            for _ in range(eaten_a[d, t] if g == 0 else eaten_b[d, t]):
+                best_value = _success_belief(margins, gifts, shocks, noise, quota, believed, dp) * u[g]
+                best_group, best_voter = -1, -1
+                for h in range(2):
+                    for v in range(1, size):
+                        gifts[h, v] += values[h, v, t]
+                        value = _success_belief(margins, gifts, shocks, noise, quota, believed, dp) * (
+                            u[g] - values[g, 0, t]
+                        )
+                        gifts[h, v] -= values[h, v, t]
+                        if value > best_value + 1e-12:
+                            best_value, best_group, best_voter = value, h, v
+                if best_group >= 0:
+                    gifts[best_group, best_voter] += values[best_group, best_voter, t]
+                    u[g] -= values[g, 0, t]
+                    handed += 1
+                    across[g, t] += best_group != g
+    return handed
+
+
+@numba.njit
+def _success_belief(margins, gifts, shocks, noise, quota, believed, dp):
+    voters = margins.shape[1] - 1
+    p = 1.0
+    for g in range(2):
+        for v in range(voters):
+            believed[v] = _phi((margins[g, v + 1] + gifts[g, v + 1] + noise * shocks[g, v + 1]) / noise)
+        p *= _group_approves(believed, voters, quota, dp)
+    return p
 
 
 @numba.njit
 def votes_pass(margins, gifts, quota):
     """Whether both groups' voters (members 1.. of each) approve on their true utilities."""
-    size = margins.shape[1]
-    voters = size - 1
+    voters = margins.shape[1] - 1
     passed = True
     for g in range(2):
         yes = 0
-        for v in range(1, size):
+        for v in range(1, voters + 1):
             yes += margins[g, v] + gifts[g, v] >= 0.0
         passed = passed and yes >= quota * voters - 1e-9
     return passed
 
 
 @numba.njit
-def count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across_a, across_b, totals):
-    """Add a ratified deal's doughnuts, sprinkles and split to ``totals``."""
-    pool_to_a = sprinkles_a = sprinkles_b = 0.0
-    got_a = got_b = 0.0
+def account(d, counts, sprinkled, eaten_a, eaten_b, pool_a, across):
+    """Who ends with which doughnuts after deal ``d`` and the side payments, each doughnut
+    counted once: ``(doughnuts_a, doughnuts_b, sprinkled_a, sprinkled_b, pool to a, whether
+    the negotiators took a sprinkled doughnut)``. A group's doughnuts are its share of the
+    pool and its negotiator's reward doughnuts (after any trade between the negotiators),
+    less those the negotiator handed across (``across[g, t]``: type-t doughnuts negotiator g
+    handed to the other group's voters), plus those handed to it."""
+    got = np.zeros(2)
+    sprinkles = np.zeros(2)
+    pool_to_a = 0.0
     sprinkles_reward = False
     for t in range(counts.shape[0]):
         to_a = pool_a[d, t]
-        to_b = counts[t] - reward_a[d, t] - reward_b[d, t] - to_a
+        to_b = counts[t] - eaten_a[d, t] - eaten_b[d, t] - to_a
+        held_a = to_a + eaten_a[d, t] - across[0, t] + across[1, t]
+        held_b = to_b + eaten_b[d, t] - across[1, t] + across[0, t]
         pool_to_a += to_a
-        got_a += to_a + reward_a[d, t]
-        got_b += to_b + reward_b[d, t]
-        sprinkles_a += sprinkled[t] * (to_a + reward_a[d, t])
-        sprinkles_b += sprinkled[t] * (to_b + reward_b[d, t])
-        sprinkles_reward = sprinkles_reward or sprinkled[t] * (reward_a[d, t] + reward_b[d, t]) > 0
-    got_a += across_b - across_a  # side payments handed across move doughnuts between groups
-    got_b += across_a - across_b
+        got[0] += held_a
+        got[1] += held_b
+        sprinkles[0] += sprinkled[t] * held_a
+        sprinkles[1] += sprinkled[t] * held_b
+        sprinkles_reward = sprinkles_reward or sprinkled[t] * (eaten_a[d, t] + eaten_b[d, t]) > 0
+    return got[0], got[1], sprinkles[0], sprinkles[1], pool_to_a, sprinkles_reward
+
+
+@numba.njit
+def count_deal(d, counts, sprinkled, eaten_a, eaten_b, pool_a, across, totals):
+    """Add a ratified deal's doughnuts, sprinkles and split to ``totals``."""
+    got_a, got_b, sprinkles_a, sprinkles_b, pool_to_a, sprinkles_reward = account(
+        d, counts, sprinkled, eaten_a, eaten_b, pool_a, across
+    )
     add_sample(totals, C.doughnuts_a, C.doughnuts_a_sq, got_a)
     add_sample(totals, C.doughnuts_b, C.doughnuts_b_sq, got_b)
     add_sample(totals, C.sprinkles_a, C.sprinkles_a_sq, sprinkles_a)
@@ -225,37 +494,81 @@ def count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across_a, acros
 
 
 @numba.njit(nogil=True, cache=True)
-def kernel(theta, counts, attributes, reward_a, reward_b, pool_a, credit_a, trials, states, totals):
-    """Add the counts of ``trials`` classes at ``theta`` into ``totals``; the box and its
-    deals (:func:`~.deals.plan`) are the tables."""
+def kernel(theta, counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, key_credit,
+           key_outline, starts, members, key_ways, outlines, trials, states, totals):  # fmt: skip
+    """Add the counts of ``trials`` classes at ``theta`` into ``totals``; the box, its deals
+    and their groupings (:func:`~.deals.plan`) are the tables."""
     s = states[0]
     size = int(theta[P.n_students]) // 2
     types, n_attributes = attributes.shape
-    credit, credit_value, quota = int(theta[P.credit]), theta[P.credit_value], theta[P.quota]
-    noise = theta[P.noise_2] if theta[P.rounds] == 2.0 else theta[P.noise_1]
+    credit_value, quota = theta[P.credit_value], theta[P.quota]
+    base_value, fairness = theta[P.base_value], theta[P.fairness]
+    two_rounds = theta[P.rounds] == 2.0
+    tables = (ways, keys, key_counts, key_credit, key_outline, starts, members, key_ways)
     sprinkled = attributes[:, SPRINKLES]
     values = np.empty((2, size, types))
-    envy, aspirations, errors = np.empty((2, size)), np.empty((2, size)), np.empty((2, size))
+    envy, aspirations, shocks = np.empty((2, size)), np.empty((2, size)), np.empty((2, size))
     margins, gifts = np.empty((2, size)), np.zeros((2, size))
     u = np.empty(2)
+    across = np.zeros((2, types))
     tastes, group_taste = np.empty(n_attributes), np.empty(n_attributes)
+    bounds, approvals = np.empty(key_ways.shape), np.empty(key_ways.shape)
+    deal_bounds, utilities = np.empty(ways.shape[0]), np.empty(key_ways.shape)
+    work = (bounds, approvals, deal_bounds, utilities)
+    beliefs, nodes = np.empty((2, outlines.shape[0])), np.empty((2, NODES))
+    offers = np.full(2, -1, dtype=np.int64)
+    group_spread, spread_1 = prior_spreads(theta, counts, attributes, size, theta[P.noise_1])
+    spread_2 = prior_spreads(theta, counts, attributes, size, theta[P.noise_2])[1]
     for _ in range(trials):
-        draw_class(s, theta, attributes, values, envy, aspirations, errors, noise, tastes, group_taste)
-        d, product = negotiate(values, envy, aspirations, errors, noise, counts, reward_a, reward_b, pool_a,
-                               credit_a, credit, credit_value, quota, size)  # fmt: skip
+        draw_class(s, theta, attributes, values, envy, aspirations, shocks, tastes, group_taste)
+        first = 0 if uniform(s) < 0.5 else 1  # who speaks first, and hands out side payments first
+        negotiator_utilities(values, key_weights, key_credit, credit_value, key_ways, utilities)
+        for g in range(2):
+            demand_nodes(theta[P.aspiration], group_spread, math.inf, nodes[g])
+        noise, spread = theta[P.noise_1], spread_1
+        if two_rounds:
+            first_meeting(s, first, theta, values, envy, aspirations, shocks, tables, outlines, group_spread, spread_1,
+                          nodes, beliefs, work, offers)  # fmt: skip
+            reassess(theta, values, envy, aspirations, tables, outlines, nodes, offers)
+            noise, spread = theta[P.noise_2], spread_2
+        for g in range(2):
+            other_group_beliefs(nodes[g], spread, outlines, base_value, credit_value, fairness, quota, size,
+                                beliefs[g])  # fmt: skip
+        d, value = search(s, NASH, values, envy, aspirations, shocks, noise, ways, keys, key_counts, key_credit,
+                          key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota, bounds,
+                          approvals, deal_bounds)  # fmt: skip
         if d < 0:
             continue
         totals[C.agree] += 1.0
+        totals[C.trade] += eaten_a[d].sum() != theta[P.reward]
+        if two_rounds:
+            totals[C.moved] += d != _better_offer(offers, values, envy, aspirations, shocks, noise, tables,
+                                                  credit_value, quota, bounds, approvals)  # fmt: skip
+        for g in range(2):
+            u[g] = group_utilities(g, keys[g, d], values, envy, aspirations, key_counts, key_credit, credit_value,
+                                   margins[g])  # fmt: skip
         gifts[:] = 0.0
-        u[0], u[1] = _margins(d, values, envy, aspirations, gifts, reward_a, reward_b, pool_a, credit_a, counts,
-                              credit, credit_value, size, margins)  # fmt: skip
-        across_a = across_b = 0
+        across[:] = 0.0
         if flag(theta, P.side_payments):
-            handed, across_a, across_b = _side_payments(d, values, margins, errors, noise, reward_a, reward_b,
-                                                        counts, quota, size, u, gifts)  # fmt: skip
+            handed = _side_payments(d, first, values, margins, shocks, noise, eaten_a, eaten_b, counts, quota, size,
+                                    u, gifts, across)  # fmt: skip
             totals[C.side] += handed > 0
         if not votes_pass(margins, gifts, quota):
             totals[C.invol] += 1.0
             continue
         totals[C.success] += 1.0
-        count_deal(d, counts, sprinkled, reward_a, reward_b, pool_a, across_a, across_b, totals)
+        count_deal(d, counts, sprinkled, eaten_a, eaten_b, pool_a, across, totals)
+
+
+@numba.njit
+def _better_offer(offers, values, envy, aspirations, shocks, noise, tables, credit_value, quota, bounds, approvals):
+    """Of the two first offers, the one with the larger Nash product at the final meeting."""
+    ways, keys, key_counts, key_credit, key_outline, starts, members, key_ways = tables
+    best, best_value = -1, -1.0
+    for g in range(2):
+        if offers[g] >= 0:
+            value = deal_value(offers[g], values, envy, aspirations, shocks, noise, keys, key_counts, key_credit,
+                               credit_value, quota, bounds, approvals)  # fmt: skip
+            if value > best_value:
+                best, best_value = offers[g], value
+    return best

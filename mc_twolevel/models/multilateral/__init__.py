@@ -46,6 +46,7 @@ from ..compliance.stages import (
     grow_to_t2,
     log_flags,
     regime_shocks,
+    shock_scratch,
     supports,
     weights,
 )
@@ -132,19 +133,21 @@ def kernel(theta, trials, states, totals):
     alone, stake = np.empty((n_states, block)), np.empty((n_states, block))
     complies = np.empty(n_states, dtype=np.bool_)
     everyone = np.arange(block)
-    z, bits = np.empty(block), np.empty(block, dtype=np.int64)
+    z = np.empty(block)
+    scratch = shock_scratch(block)
     done = 0
     while done < trials:
         n = min(block, trials - done)
         for state in range(n_states):
-            draw_t1(s, theta, LOBBY, as_log, t1[state], z, bits, n)
+            draw_t1(s, theta, LOBBY, as_log, t1[state], z, n)
             adheres(t1[state], adhere[state], n)
         for i in range(n):
             agreed[i] = adhere[:, i].all()
         for state in range(n_states):
-            grow_to_t2(s, t1[state], agreed, as_log, horizon, drift, vol, theta[P.lockin], t2[state], won, z, bits, n)
+            grow_to_t2(s, t1[state], agreed, as_log, horizon, drift, vol, theta[P.lockin], t2[state], won, z, n)
             if rate > 0.0:
-                regime_shocks(s, theta, LOBBY, rate, horizon, drift, vol, t2[state], locked[state], everyone, n)
+                regime_shocks(s, theta, LOBBY, rate, horizon, drift, vol, t2[state], locked[state], everyone, n,
+                              scratch, z)  # fmt: skip
             supports(t2[state], gov_weight, recip_weight, alone[state], stake[state], everyone, n)
         for i in range(n):
             if not agreed[i]:
@@ -189,6 +192,7 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 19,
-    version="1",
+    version="2",
+    generator="lanes",
     known_answers=KNOWN_ANSWERS,
 )
