@@ -135,16 +135,24 @@ def test_sigterm_checkpoints_exits_143_and_the_run_resumes_to_the_same_bits(tmp_
     xr.testing.assert_equal(whole.drop_attrs(), xr.open_zarr(out, consolidated=False).load().drop_attrs())
 
 
-def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, dask_client, monkeypatch):
+def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, monkeypatch):
+    from distributed import Client, LocalCluster
+
     path = tmp_path / "s.toml"
     path.write_text(
         'model = "compliance"\ntrials = 40_000\nchunk_trials = 10_000\nseed = 2\n[sweep]\nshadow = [0, 1]\n'
     )
-    dask_client.write_scheduler_file(str(tmp_path / "scheduler.json"))
     out = tmp_path / "s.zarr"
-    status, printed, _ = _cli(
-        capsys, "run", str(path), "--out", str(out), "--scheduler-file", str(tmp_path / "scheduler.json")
-    )
+    # a scheduler file is written when a scheduler starts (dask-scheduler --scheduler-file), before any
+    # task: a scheduler that has run tasks reports worker metrics that JSON cannot hold
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        client.write_scheduler_file(str(tmp_path / "scheduler.json"))
+        status, printed, _ = _cli(
+            capsys, "run", str(path), "--out", str(out), "--scheduler-file", str(tmp_path / "scheduler.json")
+        )
     assert status == 0 and "80,000 trials" in printed
     xr.testing.assert_equal(mc.Study.from_toml(path).run(workers=1).drop_attrs(),
                             xr.open_zarr(out, consolidated=False).load().drop_attrs())  # fmt: skip
