@@ -427,7 +427,12 @@ def write_finished(dataset, path):
     root = zarr.open_group(path, mode="a")
     for name in list(root.array_keys()):  # a final write cut short by a kill: ours, rewritten whole
         del root[name]
-    dataset.to_zarr(path, mode="a", consolidated=False, write_empty_chunks=True, encoding=_zarr_encoding(dataset))
+    running = {key: root.attrs[key] for key in (STATUS, HASH, "study") if key in root.attrs}
+    # to_zarr replaces the root's attributes with the Dataset's: keep the store's own record
+    # (running, the study) through the write, so a kill during it leaves a store that says so
+    dataset.assign_attrs(running).to_zarr(
+        path, mode="a", consolidated=False, write_empty_chunks=True, encoding=_zarr_encoding(dataset)
+    )
     root = zarr.open_group(path, mode="a")  # reopened: to_zarr wrote attrs
     root.attrs.update({STATUS: COMPLETE, EVERY_CHUNK: True})
     if "ledger" in root:  # finished: the results hold everything; the ledger's arrays have no dimension names

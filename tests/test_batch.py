@@ -115,7 +115,9 @@ def test_inside_an_allocation_the_run_uses_its_cores(monkeypatch, tmp_path, caps
 
 def test_sigterm_checkpoints_exits_143_and_the_run_resumes_to_the_same_bits(tmp_path):
     path = tmp_path / "s.toml"
-    path.write_text('model = "compliance"\ntrials = 2_000_000\nchunk_trials = 125_000\nseed = 4\n'
+    # 320 chunks of about 8 ms each on one core: the signal, sent once the first is stored, lands
+    # while work remains (a study done within a second would see it during the final write)
+    path.write_text('model = "compliance"\ntrials = 20_000_000\nchunk_trials = 125_000\nseed = 4\n'
                     "[sweep]\nshadow = [0, 1]\n")  # fmt: skip
     out = tmp_path / "s.zarr"
     command = [sys.executable, "-m", "mc_twolevel", "run", str(path), "--out", str(out), "--workers", "1"]
