@@ -257,7 +257,7 @@ def parser():
         "--design", help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)"
     )
     _running_options(sensitivity, "the study file (TOML) with a [sample] table", _sensitivity)
-    check = commands.add_parser("check", help="estimate the specification's known answers beside their values")
+    check = commands.add_parser("check", help="estimate the models' known answers beside their values")
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
     check.set_defaults(handler=_check)
     plot = commands.add_parser("plot", help="draw the standard figures of a finished store")

@@ -1,6 +1,6 @@
 """A plain-NumPy reference for the compliance model (Trachtman 2010), stages 1-6.
 
-Written from the specification only, to test the numba kernel: it shares no code
+Written from the model's mathematics (its README) only, to test the numba kernel: it shares no code
 with the kernel beyond the parameter declarations. Straightforward Monte Carlo,
 vectorised over trials with numpy's own ``default_rng``; no analytic shortcuts.
 
@@ -18,8 +18,8 @@ Scalars: horizon, drift, vol, lockin, shock_rate, shadow, select
 ("reciprocated", the default | "alone"), insincere_below (0.5), periods (1),
 period_years, known_end (False).
 
-Modelling choices the specification leaves open (pinned down here)
-------------------------------------------------------------------
+Modelling choices the mathematics leaves open (pinned down here)
+---------------------------------------------------------------
 1. Draws. direct, oppose and recip are strengths: every draw of them (at t1 and
    at a regime shock) is floored at 0. pill and gov keep their sign.
 2. Which magnitudes move. Only those the t2 game uses (direct, oppose, recip,

@@ -1,6 +1,6 @@
 """A plain-NumPy reference for the multilateral compliance model (stage 7).
 
-Written from the specification only, to test the numba kernel. It reuses the
+Written from the model's mathematics (its README) only, to test the numba kernel. It reuses the
 two-state reference's draws and dynamics (reference_compliance.py, same
 directory), so every modelling choice stated there holds here, state by state:
 strengths floored at 0; only direct, oppose, recip, pill2, gov2 move from t1

@@ -37,7 +37,7 @@ def test_two_states_reproduce_compliance_count_for_count(reciprocity):
     )
 
 
-def test_known_answers_beyond_the_specification():
+def test_known_answers_beyond_the_declared_ones():
     uniform = {"dist": "uniform", "low": 0.0, "high": 1.0}
     base = {"direct": uniform, "oppose": uniform, "recip": uniform, "pill1": 10.0, "pill2": 0.0, "gov1": 0.0,
             "gov2": 0.0, "horizon": 0.0, "shadow": 0.0, "reciprocity": "assurance"}  # fmt: skip

@@ -99,7 +99,7 @@ def trachtman_uniform(**extra):
 
 
 def p_of(c):
-    """``P(J + c L > K)`` for J, L, K independent uniform(0, 1) (the specification's p(c))."""
+    """``P(J + c L > K)`` for J, L, K independent uniform(0, 1) (the model README's p(c))."""
     return 0.5 if c == 0 else 1 - (1 - (1 - c) ** 3) / (6 * c)
 
 
