@@ -117,7 +117,7 @@ def _run(args):
     if args.plot:
         from .plot import plot_store
 
-        for figure in plot_store(out):
+        for figure in plot_store(out, dataset=dataset):
             print(f"wrote {figure}")
 
 

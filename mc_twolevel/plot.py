@@ -356,13 +356,21 @@ def plot_sensitivity(indices, path):
                       f"{int(indices.attrs[schema.TRIALS_PER_POINT]):,} trials per design point", path)  # fmt: skip
 
 
-def plot_store(store, out=None):
-    """Draw the standard figures of a finished store (or sensitivity indices); returns the PNG paths."""
+def plot_store(store, out=None, dataset=None):
+    """Draw the standard figures of a finished store (or sensitivity indices); returns the PNG paths.
+
+    ``dataset`` is the store's finished Dataset when the caller has it in memory (a run
+    that just wrote it), so it is not read back.
+    """
     store = Path(store)
-    if store.suffix == ".nc" and xr.load_dataset(store).attrs.get("kind") == schema.SENSITIVITY_KIND:
+    if (
+        dataset is None
+        and store.suffix == ".nc"
+        and xr.load_dataset(store).attrs.get("kind") == schema.SENSITIVITY_KIND
+    ):
         folder = Path(out) if out else store.parent
         return [plot_sensitivity(xr.load_dataset(store), folder / f"{store.stem}.png")]
-    dataset = _load(store)
+    dataset = _load(store) if dataset is None else dataset
     folder = Path(out) if out else store.parent
     folder.mkdir(parents=True, exist_ok=True)
     names = json.loads(dataset.attrs.get(schema.PLOT_OUTPUTS, "null"))
