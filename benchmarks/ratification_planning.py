@@ -17,10 +17,10 @@ import importlib.util
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from run import best_of  # benchmarks/run.py, beside this script
 
 from mc_twolevel.errors import InputError
 from mc_twolevel.models import ratification
@@ -72,15 +72,6 @@ def points(count, seed=2026):
         except InputError:
             out.pop()
     return out
-
-
-def best_of(run, repeats=3):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():

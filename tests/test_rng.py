@@ -10,21 +10,28 @@ from mc_twolevel import rng
 MASK = (1 << 64) - 1
 
 
+def _rotl(x, k):
+    return ((x << k) | (x >> (64 - k))) & MASK
+
+
+def xoshiro_step(s):
+    """One step of xoshiro256** as published by Blackman and Vigna, on a list of four
+    Python integers (updated in place); returns the output word."""
+    result = _rotl((s[1] * 5) & MASK, 7) * 9 & MASK
+    t = (s[1] << 17) & MASK
+    s[2] ^= s[0]
+    s[3] ^= s[1]
+    s[1] ^= s[2]
+    s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = _rotl(s[3], 45)
+    return result
+
+
 def xoshiro_reference(words, count):
     """xoshiro256** as published by Blackman and Vigna, in Python integers."""
     s = [int(w) for w in words]
-    rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & MASK
-    out = []
-    for _ in range(count):
-        out.append(rotl((s[1] * 5) & MASK, 7) * 9 & MASK)
-        t = (s[1] << 17) & MASK
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-    return out
+    return [xoshiro_step(s) for _ in range(count)]
 
 
 def test_generator_matches_the_reference_bit_for_bit():
@@ -108,19 +115,6 @@ def test_block_fills_continue_the_same_stream_as_single_draws():
 
 def test_jump_matches_the_reference_jump_polynomial():
     # Blackman and Vigna's xoshiro256** jump, written out in plain Python integers
-    mask = (1 << 64) - 1
-
-    def step(s):
-        result = ((((s[1] * 5) & mask) << 7 | ((s[1] * 5) & mask) >> 57) & mask) * 9 & mask
-        t = (s[1] << 17) & mask
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = ((s[3] << 45) | (s[3] >> 19)) & mask
-        return result
-
     state = rng.stream_state(11, (3, 4))
     words = [int(w) for w in state.view(np.uint64)]
     jumped = [0, 0, 0, 0]
@@ -128,7 +122,7 @@ def test_jump_matches_the_reference_jump_polynomial():
         for bit in range(64):
             if word >> bit & 1:
                 jumped = [a ^ b for a, b in zip(jumped, words)]
-            step(words)
+            xoshiro_step(words)
     streams = rng.stream_state(11, (3, 4), count=3)
     assert [int(w) for w in streams[:1].view(np.uint64)] == [int(w) for w in state.view(np.uint64)]
     assert [int(w) for w in streams[1:2].view(np.uint64)] == jumped
