@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import EnvironmentFailure, InputError, Terminated
+from .errors import EnvironmentFailure, InputError, OtherStudysStore, Terminated
 from .model import Mean
 from .registry import get_model, model_names
 from .study import Study
@@ -140,9 +140,9 @@ def _run_study(study, store, args, option="--out", **extra):
     try:
         with scheduler_file_client(args.scheduler_file) if args.scheduler_file else contextlib.nullcontext() as client:
             return study.run(store=store, client=client, scheduler=args.scheduler, workers=workers, **extra)
-    except InputError as error:
+    except OtherStudysStore:
         overridden = [f"--{k}" for k in ("trials", "seed") if getattr(args, k, None) is not None]
-        if overridden and not getattr(args, option[2:]) and "different study" in str(error):
+        if overridden and not getattr(args, option[2:]):
             raise InputError(
                 f"{store} already holds a run of {args.study} with other settings; with {' and '.join(overridden)} "
                 f"this is a different study, so it is not resumed there. Add {option} with a new path (e.g. {option} "

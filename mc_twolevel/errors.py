@@ -18,6 +18,10 @@ class InputError(ValueError):
     exit_status = 2
 
 
+class OtherStudysStore(InputError):
+    """The store holds work of a different study (its hash differs), which this one never resumes."""
+
+
 class StoreBusy(InputError):
     """Another run is driving this store (the lock's holder is named in the message)."""
 

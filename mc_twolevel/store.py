@@ -38,7 +38,7 @@ import zarr
 from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from .engine import ROUND, TRIALS
-from .errors import EnvironmentFailure, InputError, StoreBusy, StoreDamaged
+from .errors import EnvironmentFailure, InputError, OtherStudysStore, StoreBusy, StoreDamaged
 from .schema import COMPLETE, HASH, RUNNING, STATUS
 
 _ROWS_PER_CHUNK = 256
@@ -304,7 +304,7 @@ def _check_hash(found, wanted, path, found_study=None, this_study=None):
             f"{path} holds work but no record of the study that made it, so it will not be resumed by this one. "
             f"Use a new --out path, or delete {path} to start again."
         )
-    raise InputError(
+    raise OtherStudysStore(
         f"{path} was made by a different study (hash {str(found)[:12]}, this study "
         f"{wanted[:12]}); it will not be resumed by this one. Use a new --out path, or delete "
         f"{path} to start again."
