@@ -3,10 +3,14 @@
 ``math.exp`` costs about 4 ns a call here and does not vectorise (no SVML with
 the PyPI llvmlite). :func:`exp_block` computes ``exp`` over an array with a
 branch-free reduction ``x = k ln2 + r`` (k found with the 1.5 * 2^52 shifter),
-a degree-13 Taylor polynomial for ``exp(r)`` on ``|r| <= ln2 / 2`` (truncation
-error below 5e-18, relative), and ``2^k`` assembled from exponent bits, so LLVM
-vectorises each loop (with FMA contraction): under 1 ns an element. Arguments
-are clamped to [-708, 709]; the result is within 2 ulp of ``numpy.exp``.
+a degree-11 polynomial for ``exp(r)`` on ``|r| <= ln2 / 2``, and ``2^k``
+assembled from exponent bits, so LLVM vectorises each loop (with FMA
+contraction): under 1 ns an element. The polynomial interpolates ``exp`` at the
+12 Chebyshev nodes of the interval (computed in 60-digit decimals, coefficients
+rounded to doubles): within 2e-17 of ``exp(r)``, relative, near the minimax
+polynomial of its degree and two terms shorter than the Taylor polynomial of
+the same accuracy (tested in extended precision). Arguments are clamped to
+[-708, 709]; the result is within 2 ulp of ``numpy.exp``.
 """
 
 import numba
@@ -19,7 +23,12 @@ _LN2_HI = 0.6931471803691238  # ln 2 to 32 bits, so k * _LN2_HI is exact
 _LN2_LO = 1.9082149292705877e-10
 _SHIFT = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer in the low bits
 _SHIFT_BITS = np.float64(_SHIFT).view(np.int64)
-_INV_FACTORIALS = tuple(1.0 / np.prod(np.arange(1, k + 1, dtype=np.float64)) for k in range(14))
+# exp(r) = sum c_k r^k on |r| <= ln2 / 2: interpolation at the 12 Chebyshev nodes
+EXP_COEFFICIENTS = (
+    1.0, 1.0, 0.5000000000000019, 0.1666666666666668, 0.0416666666664881, 0.008333333333319601,
+    0.0013888888952314775, 0.00019841269890047113, 2.4801485482328494e-05, 2.755724091857897e-06,
+    2.763263963904103e-07, 2.5110037605963777e-08,
+)  # fmt: skip
 
 
 @numba.njit(fastmath={"contract"})
@@ -29,9 +38,9 @@ def _reduced(x):
     shifted = x * _LOG2E + _SHIFT
     k = shifted - _SHIFT
     r = (x - k * _LN2_HI) - k * _LN2_LO
-    c = _INV_FACTORIALS
-    p = c[13]
-    for j in range(12, -1, -1):
+    c = EXP_COEFFICIENTS
+    p = c[-1]
+    for j in range(len(c) - 2, -1, -1):
         p = p * r + c[j]
     return p, shifted
 

@@ -192,7 +192,7 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 19,
-    version="2",
+    version="3",
     generator="lanes",
     known_answers=KNOWN_ANSWERS,
 )
