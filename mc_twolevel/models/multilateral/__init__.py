@@ -115,6 +115,16 @@ def equilibrium(alone, stake, phi, start, complies, i):
             return count
 
 
+@numba.njit
+def every_state_adheres(adhere, agreed, n):
+    """``agreed[:n]``: whether every state adhered, trial by trial (loops over a row, which
+    LLVM vectorises, rather than a column view a trial)."""
+    agreed[:n] = True
+    for state in range(adhere.shape[0]):
+        for i in range(n):
+            agreed[i] &= adhere[state, i]
+
+
 @numba.njit(nogil=True, cache=True)
 def kernel(theta, trials, states, totals):
     """Add the counts of ``trials`` many-state trials at ``theta`` into ``totals``."""
@@ -141,8 +151,7 @@ def kernel(theta, trials, states, totals):
         for state in range(n_states):
             draw_t1(s, theta, LOBBY, as_log, t1[state], z, n)
             adheres(t1[state], adhere[state], n)
-        for i in range(n):
-            agreed[i] = adhere[:, i].all()
+        every_state_adheres(adhere, agreed, n)
         for state in range(n_states):
             grow_to_t2(s, t1[state], agreed, as_log, horizon, drift, vol, theta[P.lockin], t2[state], won, z, n)
             if rate > 0.0:
