@@ -307,6 +307,14 @@ def _whole_rounds(s, out, n):
 
 
 @numba.njit
+def _copy_tail(last, out, whole, n):
+    """``out[whole:n] = last[:n - whole]``, as a loop: numba's slice assignment compiles a
+    shape check whose error message alone adds seconds to a cold compile."""
+    for i in range(whole, n):
+        out[i] = last[i - whole]
+
+
+@numba.njit
 def uniforms_into(s, out, n):
     """``out[:n]``: the next ``n`` uniforms on [0, 1) of lane state ``s`` (53 random bits
     each; ``ceil(n / L)`` whole rounds are consumed). ``out`` is a contiguous float64 array."""
@@ -316,7 +324,7 @@ def uniforms_into(s, out, n):
         last = np.empty(_lanes(s))
         _rounds_into(s, last, 1)
         _to_uniforms(last, last.size)
-        out[whole:n] = last[: n - whole]
+        _copy_tail(last, out, whole, n)
 
 
 @numba.njit
@@ -329,7 +337,7 @@ def normals_into(s, out, n):
         last = np.empty(_lanes(s))
         _rounds_into(s, last, 1)
         _to_normals(last, last.size)
-        out[whole:n] = last[: n - whole]
+        _copy_tail(last, out, whole, n)
 
 
 @numba.njit
@@ -340,7 +348,7 @@ def raw_into(s, out, n):
     if whole < n:
         last = np.empty(_lanes(s), dtype=np.uint64)
         _rounds_into(s, last, 1)
-        out[whole:n] = last[: n - whole]
+        _copy_tail(last, out, whole, n)
 
 
 @numba.njit(nogil=True, cache=True)

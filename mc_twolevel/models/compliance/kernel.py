@@ -254,9 +254,7 @@ def kernel(theta, q_shock, trials, states, totals):
     scratch = shock_scratch(BLOCK)
     inner = max(int(theta[P.inner_trials]), 1)
     screening_scratch = inner_scratch(inner)
-    as_log = np.empty((len(STATES), len(ROLES)), dtype=np.bool_)
-    for state in range(len(STATES)):
-        as_log[state] = log_flags(theta, LOBBY[state])
+    as_log = (log_flags(theta, LOBBY[H]), log_flags(theta, LOBBY[F]))
     gov_weight, recip_weight = weights(reciprocity, period_shadow(shadow, 1, periods, known_end))
     done = 0
     while done < trials:

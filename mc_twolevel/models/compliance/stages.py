@@ -128,7 +128,8 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, n)
             exp_affine_block(m[role], 0.0, 1.0, t2[row], n)
             continue
         if horizon == 0.0:
-            t2[row, :n] = m[role, :n]
+            for i in range(n):
+                t2[row, i] = m[role, i]
             continue
         winners = won_flags(row, m[role], agreed, logarithm, won, n)
         normals_into(s, z, n)
