@@ -8,6 +8,9 @@ and :class:`Study` run them and return labelled ``xarray.Dataset`` results.
 
 from importlib.metadata import version
 
+from . import kernel_cache  # noqa: F401  (first: stamps numba's cache of every kernel declared below)
+
+# isort: split
 from . import accessor  # noqa: F401  (registers Dataset.mc)
 from .api import simulate, sweep
 from .errors import InputError
