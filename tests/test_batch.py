@@ -10,6 +10,7 @@ import dask
 import pytest
 import xarray as xr
 import zarr
+from conftest import local_cluster
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -138,7 +139,7 @@ def test_sigterm_checkpoints_exits_143_and_the_run_resumes_to_the_same_bits(tmp_
 
 
 def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, monkeypatch):
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     path = tmp_path / "s.toml"
     path.write_text(
@@ -147,10 +148,7 @@ def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, monkey
     out = tmp_path / "s.zarr"
     # a scheduler file is written when a scheduler starts (dask-scheduler --scheduler-file), before any
     # task: a scheduler that has run tasks reports worker metrics that JSON cannot hold
-    with (
-        LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(n_workers=1, threads_per_worker=2, processes=False) as cluster, Client(cluster) as client:
         client.write_scheduler_file(str(tmp_path / "scheduler.json"))
         status, printed, _ = _cli(
             capsys, "run", str(path), "--out", str(out), "--scheduler-file", str(tmp_path / "scheduler.json")
