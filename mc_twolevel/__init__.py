@@ -6,6 +6,13 @@ Models are declared in :mod:`mc_twolevel.models`; :func:`simulate`, :func:`sweep
 and :class:`Study` run them and return labelled ``xarray.Dataset`` results.
 """
 
+import sys
+
+if getattr(sys, "argv", [])[:1] == ["-m"]:  # Python is locating this package for python -m: the command starts
+    from mc_twolevel_launcher import starting
+
+    starting()  # so Ctrl-C or SIGTERM during the imports below ends cleanly
+
 from importlib.metadata import version
 
 from . import accessor  # noqa: F401  (registers Dataset.mc)

@@ -161,3 +161,22 @@ def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, monkey
         capsys, "run", str(path), "--out", str(tmp_path / "t.zarr"), "--scheduler-file", "nowhere.json"
     )
     assert status == 3 and "--scheduler-file nowhere.json did not appear within 1 s" in said
+
+
+def test_a_signal_while_worker_jobs_are_cancelled_waits_until_they_are():
+    """A second Ctrl-C during the cancelling of worker jobs takes effect after it, not in its middle."""
+    cancelled = []
+
+    class Cluster:
+        def close(self, timeout):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # the handler runs here, between two steps of cancelling
+            cancelled.append("all jobs")
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            batch._close(Cluster())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert cancelled == ["all jobs"]
