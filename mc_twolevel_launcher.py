@@ -7,7 +7,7 @@ at once with its exit status (130 for SIGINT, 143 for SIGTERM) and one line: not
 run or written yet, so nothing is lost. Then it imports and runs the command, which takes the
 signals over for the run (:mod:`mc_twolevel.cli`), and takes them back once the command is
 over, while Python shuts down. ``python -m mc_twolevel`` does the same (the package calls
-:func:`starting` when Python locates it as the ``-m`` module).
+:func:`starting_as_module` while Python locates the module to run).
 """
 
 import contextlib
@@ -38,6 +38,17 @@ def starting():
     """SIGINT and SIGTERM end the process at once until the command takes them over."""
     for signum in EXIT_STATUS:
         signal.signal(signum, _stop)
+
+
+def starting_as_module(package):
+    """:func:`starting`, if Python was asked to run ``package`` or one of its modules (``python -m``)."""
+    arguments = getattr(sys, "orig_argv", [])
+    for position, argument in enumerate(arguments[1:], 1):
+        if argument.startswith("-m"):
+            module = argument[2:] or "".join(arguments[position + 1 : position + 2])
+            if module == package or module.startswith(f"{package}."):
+                starting()
+            return
 
 
 def finished(status):

@@ -8,10 +8,10 @@ and :class:`Study` run them and return labelled ``xarray.Dataset`` results.
 
 import sys
 
-if getattr(sys, "argv", [])[:1] == ["-m"]:  # Python is locating this package for python -m: the command starts
-    from mc_twolevel_launcher import starting
+if getattr(sys, "argv", [])[:1] == ["-m"]:  # Python is locating a module to run: python -m mc_twolevel?
+    from mc_twolevel_launcher import starting_as_module
 
-    starting()  # so Ctrl-C or SIGTERM during the imports below ends cleanly
+    starting_as_module(__name__)  # then Ctrl-C or SIGTERM during the imports below ends cleanly
 
 from importlib.metadata import version
 

@@ -27,6 +27,25 @@ def test_the_command_enters_through_the_launcher():
     assert scripts["mc-twolevel"] == "mc_twolevel_launcher:main", "the console script must not import the package first"
 
 
+@pytest.mark.parametrize(
+    "command, ours",
+    [
+        (["python", "-m", "mc_twolevel", "run", "s.toml"], True),
+        (["python", "-X", "faulthandler", "-mmc_twolevel.cli", "run"], True),
+        (["python", "-m", "theirs.sub"], False),  # a package that imports ours while Python locates theirs
+        (["python", "-m", "mc_twolevel_extra"], False),
+    ],
+)  # fmt: skip
+def test_the_package_takes_the_signals_only_when_python_runs_it(monkeypatch, command, ours):
+    import mc_twolevel_launcher
+
+    taken = []
+    monkeypatch.setattr(sys, "orig_argv", command)
+    monkeypatch.setattr(mc_twolevel_launcher, "starting", lambda: taken.append(True))
+    mc_twolevel_launcher.starting_as_module("mc_twolevel")
+    assert taken == ([True] if ours else [])
+
+
 def _catches_sigterm(pid):
     """Whether ``pid`` has a handler for SIGTERM (Linux: the SigCgt mask of /proc/PID/status)."""
     with open(f"/proc/{pid}/status") as status:
