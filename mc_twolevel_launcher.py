@@ -26,7 +26,8 @@ def stop_at_once(signum, said):
     for stream in (sys.stdout, sys.stderr):  # what the command printed before, unless we interrupted a print
         with contextlib.suppress(RuntimeError, OSError, ValueError, AttributeError):
             stream.flush()
-    os.write(2, f"mc-twolevel: stopped by {name} {said}\n".encode())
+    with contextlib.suppress(OSError):  # standard error may be a closed pipe
+        os.write(2, f"mc-twolevel: stopped by {name} {said}\n".encode())
     os._exit(EXIT_STATUS[signum])
 
 
@@ -51,9 +52,14 @@ def starting_as_module(package):
             return
 
 
+def ended():
+    """From now on a signal that stops the process at once says that the command had ended."""
+    _phase["said"] = "as it exited, after the command ended (see above)"
+
+
 def finished(status):
     """The command is over with ``status``: a signal while Python shuts down ends the process at once."""
-    _phase["said"] = "as it exited, after the command ended (see above)"
+    ended()
     starting()
     return status
 

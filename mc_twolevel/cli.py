@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mc_twolevel_launcher import EXIT_STATUS, finished, stop_at_once
+from mc_twolevel_launcher import EXIT_STATUS, ended, finished, stop_at_once
 
 from .errors import EnvironmentFailure, InputError, OtherStudysStore, Terminated
 from .model import Mean
@@ -335,6 +335,7 @@ class _Signals:
 
     def __exit__(self, *exc):
         self.working = False
+        ended()  # the launcher's handler, back in place, then says so
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
