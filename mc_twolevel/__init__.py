@@ -6,6 +6,13 @@ Models are declared in :mod:`mc_twolevel.models`; :func:`simulate`, :func:`sweep
 and :class:`Study` run them and return labelled ``xarray.Dataset`` results.
 """
 
+import sys
+
+if getattr(sys, "argv", [])[:1] == ["-m"]:  # Python is locating a module to run: python -m mc_twolevel?
+    from mc_twolevel_launcher import starting_as_module
+
+    starting_as_module(__name__)  # then Ctrl-C or SIGTERM during the imports below ends cleanly
+
 from importlib.metadata import version
 
 from . import kernel_cache  # noqa: F401  (first: stamps numba's cache of every kernel declared below)

@@ -386,7 +386,9 @@ class Study:
         compile_seconds = self._compile(tables[0])
         bar = Progress(progress)
         started = time.perf_counter()
-        serial = workers == 1 and isinstance(ledger, stores.MemoryLedger) and client is None and scheduler is None
+        # in this thread only without a store: a run that keeps one waits for its tasks in this thread, so
+        # that a signal is handled at once (a kernel running here would hold it until the kernel returns)
+        serial = workers == 1 and not isinstance(ledger, stores.ZarrLedger) and client is None and scheduler is None
         try:
             with executor(client, scheduler, workers, self.cluster, serial) as runner:
                 totals, trials = engine.execute(
