@@ -47,7 +47,7 @@ from ..compliance.stages import (
     log_flags,
     regime_shocks,
     shock_scratch,
-    supports,
+    supports_block,
     weights,
 )
 
@@ -157,7 +157,7 @@ def kernel(theta, trials, states, totals):
             if rate > 0.0:
                 regime_shocks(s, theta, LOBBY, rate, horizon, drift, vol, t2[state], locked[state], everyone, n,
                               scratch, z)  # fmt: skip
-            supports(t2[state], gov_weight, recip_weight, alone[state], stake[state], everyone, n)
+            supports_block(t2[state], gov_weight, recip_weight, alone[state], stake[state], n)
         for i in range(n):
             if not agreed[i]:
                 continue
