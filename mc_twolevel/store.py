@@ -418,28 +418,55 @@ def _netcdf_encoding(dataset):
 
 
 def write_finished(dataset, path):
-    """Write the results of a finished run (checksummed) and mark the store complete."""
+    """Write the results of a finished run (checksummed) and mark the store complete.
+
+    The finished store is composed in memory (a Zarr ``MemoryStore``: every array, the
+    root's attributes saying ``complete``, the consolidated metadata) and then put on disk
+    file by file (:func:`_put_files`), the root's metadata last. Until that last file is
+    renamed into place the store on disk still says ``running`` and a rerun resumes it;
+    its files are the ones Zarr would write there itself, in a few hundredths of a second
+    instead of a second or more of Zarr's own file-by-file writes (a hand-off to its event
+    loop per file).
+    """
     path = Path(path)
     if path.suffix == ".nc":
         _write_netcdf(dataset, path)
         _remove_tree(_ledger_path(path))
         return
-    root = zarr.open_group(path, mode="a")
-    for name in list(root.array_keys()):  # a final write cut short by a kill: ours, rewritten whole
-        del root[name]
-    running = {key: root.attrs[key] for key in (STATUS, HASH, "study") if key in root.attrs}
-    # to_zarr replaces the root's attributes with the Dataset's: keep the store's own record
-    # (running, the study) through the write, so a kill during it leaves a store that says so
-    dataset.assign_attrs(running).to_zarr(
-        path, mode="a", consolidated=False, write_empty_chunks=True, encoding=_zarr_encoding(dataset)
-    )
-    root = zarr.open_group(path, mode="a")  # reopened: to_zarr wrote attrs
-    root.attrs.update({STATUS: COMPLETE, EVERY_CHUNK: True})
-    if "ledger" in root:  # finished: the results hold everything; the ledger's arrays have no dimension names
-        del root["ledger"]
+    image = {}
+    finished = dataset.assign_attrs({STATUS: COMPLETE, EVERY_CHUNK: True})
+    finished.to_zarr(zarr.storage.MemoryStore(image), mode="w", consolidated=False, write_empty_chunks=True,
+                     encoding=_zarr_encoding(dataset))  # fmt: skip
     with warnings.catch_warnings():  # zarr notes that consolidation is outside the v3 spec; xarray reads it
         warnings.simplefilter("ignore", category=UserWarning)
-        zarr.consolidate_metadata(path)  # so xr.open_zarr and xr.open_datatree read it without a warning
+        zarr.consolidate_metadata(zarr.storage.MemoryStore(image))  # so xr.open_zarr and xr.open_datatree need no flag
+    for name in {key.split("/")[0] for key in image if "/" in key}:  # left by a final write cut short by a kill
+        _remove_tree(path / name)
+    _put_files(image, path)
+    _remove_tree(path / "ledger")  # finished: the results hold everything
+
+
+def _put_files(image, path):
+    """Put the files of an in-memory Zarr store (``{key: Buffer}``) under ``path``: the arrays'
+    metadata first (so a kill never leaves chunks that are no array's), then their chunks, the
+    root's ``zarr.json`` last."""
+    folders = set()
+    for key in sorted(image, key=lambda key: (key == "zarr.json", not key.endswith("/zarr.json"))):
+        target = path / key
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        _put_file(target, image[key].to_bytes())
+
+
+def _put_file(target, data):
+    """Write ``data`` to ``target`` under a temporary name and rename it (as Zarr does)."""
+    partial = target.with_name(f"{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _remove_tree(path):
