@@ -87,9 +87,9 @@ def test_a_kill_at_any_ledger_write_resumes_bit_identically(tmp_path, monkeypatc
     ledgers = []  # the ledger as it stands when the results are written (a finished store drops it)
     write_finished = store.write_finished
 
-    def keep_ledger(dataset, target):
+    def keep_ledger(dataset, target, draft):
         ledgers.append(zarr.open_group(target, mode="r")["ledger/counters"][:])
-        write_finished(dataset, target)
+        write_finished(dataset, target, draft)
 
     monkeypatch.setattr(store, "write_finished", keep_ledger)
     resumed = study.run(store=path, client=dask_client)
@@ -141,6 +141,29 @@ def test_a_kill_while_the_results_go_to_disk_resumes_bit_identically(tmp_path, m
     xr.testing.assert_equal(precision_study().run(store=path, client=dask_client), unbroken)
     xr.testing.assert_equal(xr.open_zarr(path, consolidated=False).load(), unbroken)
     assert not (path / "ledger").exists() and not list(path.rglob("*.partial"))
+
+
+def test_the_draft_made_before_compute_and_filled_in_gives_the_files_of_a_whole_write(tmp_path, unbroken):
+    """The final write fills in the draft that ``check_writable`` composed from the empty results:
+    the same files, byte for byte, as composing the finished results from scratch; an output
+    that is NaN everywhere keeps its chunk (a missing chunk reads as damage)."""
+    finished = unbroken.copy(deep=True)
+    nowhere = next(name for name, v in finished.data_vars.items() if v.dtype.kind == "f")
+    finished[nowhere].values[...] = np.nan
+    empty = finished.copy(deep=True).assign_attrs(created="before compute", run_seconds=0.0)
+    for variable in empty.data_vars.values():
+        variable.values[...] = 0
+    drafted, whole = tmp_path / "drafted.zarr", tmp_path / "whole.zarr"
+    store.write_finished(finished, drafted, store.check_writable(empty, drafted))
+    store.write_finished(finished, whole)
+
+    def files(path):
+        return {str(f.relative_to(path)): f.read_bytes() for f in sorted(path.rglob("*")) if f.is_file()}
+
+    assert files(drafted) == files(whole)
+    assert f"{nowhere}/c/0/0" in files(drafted)
+    xr.testing.assert_identical(store.open_finished(drafted, finished.attrs[store.HASH]).drop_attrs(),
+                                finished.drop_attrs())  # fmt: skip
 
 
 def test_a_kill_after_the_results_are_on_disk_leaves_them_finished(tmp_path, monkeypatch, dask_client, unbroken):
