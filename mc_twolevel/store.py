@@ -473,7 +473,9 @@ def write_finished(dataset, path, draft=None):
     with warnings.catch_warnings():  # zarr notes that consolidation is outside the v3 spec; xarray reads it
         warnings.simplefilter("ignore", category=UserWarning)
         zarr.consolidate_metadata(zarr.storage.MemoryStore(image))  # so xr.open_zarr and xr.open_datatree need no flag
-    for name in {key.split("/")[0] for key in image if "/" in key}:  # left by a final write cut short by a kill
+    path.mkdir(parents=True, exist_ok=True)
+    arrays = {key.split("/")[0] for key in image if "/" in key}
+    for name in arrays.intersection(os.listdir(path)):  # left by a final write cut short by a kill
         _remove_tree(path / name)
     _put_files(image, path)
     _remove_tree(path / "ledger")  # finished: the results hold everything
