@@ -484,18 +484,28 @@ def write_finished(dataset, path, draft=None):
 def _put_files(image, path):
     """Put the files of an in-memory Zarr store (``{key: Buffer}``) under ``path``: the arrays'
     metadata first (so a kill never leaves chunks that are no array's), then their chunks, the
-    root's ``zarr.json`` last."""
-    folders = set()
+    root's ``zarr.json`` last. Only that last file is written under a temporary name and
+    renamed: until it says complete, a rerun rewrites every other file whole."""
+    folders = {path}
     for key in sorted(image, key=lambda key: (key == "zarr.json", not key.endswith("/zarr.json"))):
         target = path / key
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(target.parent)
-        _put_file(target, image[key].to_bytes())
+        _make_folder(target.parent, folders)
+        _put_file(target, image[key].to_bytes(), atomic=key == "zarr.json")
 
 
-def _put_file(target, data):
-    """Write ``data`` to ``target`` under a temporary name and rename it (as Zarr does)."""
+def _make_folder(folder, made):
+    """Make ``folder`` and the parents it lacks, each with one call, recording them in ``made``."""
+    if folder not in made:
+        _make_folder(folder.parent, made)
+        folder.mkdir(exist_ok=True)
+        made.add(folder)
+
+
+def _put_file(target, data, atomic):
+    """Write ``data`` to ``target``; if ``atomic``, under a temporary name, then renamed."""
+    if not atomic:
+        target.write_bytes(data)
+        return
     partial = target.with_name(f"{target.name}.partial")
     try:
         partial.write_bytes(data)

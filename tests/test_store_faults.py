@@ -128,11 +128,11 @@ def test_a_kill_while_the_results_go_to_disk_resumes_bit_identically(tmp_path, m
     path = tmp_path / "s.zarr"
     put_file, written = store._put_file, []
 
-    def put_until_killed(target, data):
+    def put_until_killed(target, data, atomic):
         written.append(target)
         if KILL_POINTS[step](len(written), target, path):
             raise Killed
-        put_file(target, data)
+        put_file(target, data, atomic)
 
     with monkeypatch.context() as patch, pytest.raises(Killed):
         patch.setattr(store, "_put_file", put_until_killed)
