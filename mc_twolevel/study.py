@@ -358,11 +358,12 @@ class Study:
         from . import shards
 
         description = json.dumps(self.describe(), default=str)
+        draft = None
         if store is not None:
             finished = stores.open_finished(store, self.hash, description)
             if finished is not None:
                 return finished
-            stores.check_writable(self._empty_results(), store)
+            draft = stores.check_writable(self._empty_results(), store)
         if self.cluster and client is None and scheduler is None:
             check_batch_system(self.cluster["type"])  # before anything is written
         tables = self.plan_tables()
@@ -377,7 +378,7 @@ class Study:
         totals, trials, timings = self._execute(tables, ledger, self.next_round, client, scheduler, workers, progress)
         dataset = to_dataset(self, totals, trials, timings)
         if store is not None:
-            stores.write_finished(dataset, store)
+            stores.write_finished(dataset, store, draft)
             shards.remove(store, self.hash)
         return dataset
 
