@@ -239,9 +239,10 @@ def test_the_share_search_finds_the_brute_force_optimum(seed, counts, reward, cr
     for g in range(2):
         kernel.other_group_beliefs(drawn["nodes"][g], spread, outlines, 1.0, credit_value, 0.5, quota, size, beliefs[g])
     utilities = np.empty(key_ways.shape)
-    kernel.negotiator_utilities(drawn["values"], key_weights, key_credit, credit_value, key_ways, utilities)
-    work = np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(len(ways))
-    index, value = doughnut.search(stream_state(seed, (0, 0))[0], objective, drawn["values"], drawn["envy"],
+    by_type = np.ascontiguousarray(drawn["values"].transpose(0, 2, 1))  # the kernel's values[g, t, v]
+    kernel.negotiator_utilities(by_type, key_weights, key_credit, credit_value, key_ways, utilities)
+    work = np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(len(ways))
+    index, value = doughnut.search(stream_state(seed, (0, 0))[0], objective, by_type, drawn["envy"],
                                    drawn["aspirations"], drawn["shocks"], noise, ways, keys, key_counts, key_credit,
                                    key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota, *work)  # fmt: skip
     labelled = [t for t, c in enumerate(counts) for _ in range(c)]
