@@ -61,19 +61,43 @@ def _needed(quota, voters):
     return max(math.ceil(quota * voters - 1e-9), 0)
 
 
+# The functions evaluated per share are inlined (``inline="always"``): a call to a compiled
+# function costs a reference count on every array it is given, which was a quarter of the
+# time of a class.
+
 # rows of the scratch array (``scratch_for``) of a group's members under one share
 MARGIN, BELIEVED, DP, SHARE, LESS = 0, 1, 2, 3, 4
+MEMO = 5  # first row of the memo: beliefs a search remembers, MEMO_SLOTS rows a group
+MEMO_SLOTS = 256
 
 
 @numba.njit
-def scratch_for(size):
+def scratch_for(size, memo=False):
     """Scratch for :func:`group_utilities` and :func:`_group_approves` in groups of ``size``:
-    rows MARGIN, BELIEVED, DP, SHARE, LESS. The hot functions index it whole rather than
-    take views of it, which would cost a reference count each."""
-    return np.empty((5, size + 1))
+    rows MARGIN, BELIEVED, DP, SHARE, LESS, and with ``memo`` the rows of :func:`_memo_row`.
+    The hot functions index it whole rather than take views of it, which would cost a
+    reference count each."""
+    return np.zeros((MEMO + (2 * MEMO_SLOTS if memo else 0), size + 3))
 
 
-@numba.njit
+@numba.njit(inline="always")
+def _memo_row(g, voters, scratch):
+    """The memo row of group g for the voters' margins now in ``scratch[MARGIN, 1:]``, and
+    whether it holds them. A row holds the margins, the belief (or -1), its upper bound (or
+    -1) and a mark of use. A belief depends on the share only through the margins (noise,
+    shocks and quota are fixed within a search), so shares that leave every voter the same
+    margin, common when doughnuts are alike, share one belief, computed once."""
+    mix = 0.0
+    for v in range(voters):
+        mix += scratch[MARGIN, v + 1] * (v + 1.6180339887)
+    row = MEMO + g * MEMO_SLOTS + int((mix - math.floor(mix)) * MEMO_SLOTS)
+    held = scratch[row, voters + 2] == 1.0
+    for v in range(voters):
+        held = held and scratch[row, v] == scratch[MARGIN, v + 1]
+    return row, held
+
+
+@numba.njit(inline="always")
 def _group_approves(scratch, voters, quota):
     """P(at least ceil(quota voters) of independent approvals, ``scratch[BELIEVED, v]``
     each): the Poisson-binomial tail."""
@@ -110,7 +134,7 @@ def _binomial_tail(p, voters, needed):
 # ---- what a share gives a group ------------------------------------------------------------
 
 
-@numba.njit
+@numba.njit(inline="always")
 def group_utilities(g, k, values, envy, aspirations, key_counts, key_credit, credit_value, scratch):
     """Group g's members under its share k (:func:`~.deals.plan`): ``scratch[MARGIN, v]`` is
     voter v's utility less its aspiration (v >= 1); the return value is the negotiator's
@@ -139,7 +163,7 @@ def group_utilities(g, k, values, envy, aspirations, key_counts, key_credit, cre
     return scratch[SHARE, 0] / size + credit_worth + eaten_worth
 
 
-@numba.njit
+@numba.njit(cache=True)  # called from Python too (the tests): keep its compiled code
 def negotiator_utilities(values, key_weights, key_credit, credit_value, key_ways, out):
     """``out[g, k]``: negotiator g's utility from its group's share k: its share of the
     pool, its own reward doughnuts and its group's credit (member 0 of
@@ -158,7 +182,7 @@ def negotiator_utilities(values, key_weights, key_credit, credit_value, key_ways
                 utilities[k] = 0.0
 
 
-@numba.njit
+@numba.njit(inline="always")
 def own_group_belief(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit, credit_value, quota,
                      scratch, above=False):  # fmt: skip
     """Negotiator g's belief that its group approves share k. It misjudges each voter's
@@ -167,18 +191,31 @@ def own_group_belief(g, k, values, envy, aspirations, shocks, noise, key_counts,
     instead (:func:`_phi_above` for Phi)."""
     voters = values.shape[2] - 1
     group_utilities(g, k, values, envy, aspirations, key_counts, key_credit, credit_value, scratch)
+    field = voters + 1 if above else voters
+    row, held = -1, False
+    if scratch.shape[0] > MEMO:
+        row, held = _memo_row(g, voters, scratch)
+        if held and scratch[row, field] >= 0.0:
+            return scratch[row, field]
     for v in range(voters):
         x = (scratch[MARGIN, v + 1] + noise * shocks[g, v + 1]) / noise
         scratch[BELIEVED, v] = _phi_above(x) if above else _phi(x)
+    belief = _group_approves(scratch, voters, quota)
     if above:
-        return _group_approves(scratch, voters, quota) * (1.0 + ABOVE_SLACK)
-    return _group_approves(scratch, voters, quota)
+        belief *= 1.0 + ABOVE_SLACK
+    if row >= 0:
+        if not held:
+            for v in range(voters):
+                scratch[row, v] = scratch[MARGIN, v + 1]
+            scratch[row, voters], scratch[row, voters + 1], scratch[row, voters + 2] = -1.0, -1.0, 1.0
+        scratch[row, field] = belief
+    return belief
 
 
 # ---- what a negotiator believes of the other group ------------------------------------------
 
 
-@numba.njit
+@numba.njit(cache=True)  # called from Python too (the tests): keep its compiled code
 def demand_nodes(mean, spread, upper, out):
     """Quantile nodes of the other group's demand, normal(mean, spread) truncated to at most
     ``upper`` (no bound: ``upper = inf``). A bound the prior says is impossible (spread 0
@@ -204,7 +241,7 @@ def outline_worth(outline, base_value, credit_value, fairness, size):
             - fairness * max(0.0, -base_value * outline[1]) / size)  # fmt: skip
 
 
-@numba.njit
+@numba.njit(cache=True)  # called from Python too (the tests): keep its compiled code
 def other_group_beliefs(nodes, spread, outlines, base_value, credit_value, fairness, quota, size, out):
     """``out[c]``: a negotiator's belief that the other group approves a deal of outline c.
     Its voters are taken as independent, each approving when the outline's worth less the
@@ -239,7 +276,7 @@ def share_bounds(objective, utilities, key_outline, key_ways, beliefs, bounds, a
             bounds[g, k] = u * beliefs[g, key_outline[g, k, 1]] if wanted and u > 0.0 else 0.0
 
 
-@numba.njit
+@numba.njit(inline="always")
 def _approval(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit, credit_value, quota, approvals,
               scratch):  # fmt: skip
     """Negotiator g's belief that its group approves share k, computed once (``approvals``)."""
@@ -249,7 +286,7 @@ def _approval(g, k, values, envy, aspirations, shocks, noise, key_counts, key_cr
     return approvals[g, k]
 
 
-@numba.njit
+@numba.njit(inline="always")
 def _approval_above(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit, credit_value, quota,
                     approvals, above, scratch):  # fmt: skip
     """At least negotiator g's belief that its group approves share k: the belief itself if
@@ -265,7 +302,7 @@ def _approval_above(g, k, values, envy, aspirations, shocks, noise, key_counts, 
     return above[g, k]
 
 
-@numba.njit
+@numba.njit(cache=True)  # called from Python too (the tests): keep its compiled code
 def search(s, objective, values, envy, aspirations, shocks, noise, ways, keys, key_counts, key_credit, key_outline,
            starts, members, key_ways, utilities, beliefs, credit_value, quota, bounds, approvals, above,
            deal_bounds):  # fmt: skip
@@ -285,7 +322,7 @@ def search(s, objective, values, envy, aspirations, shocks, noise, ways, keys, k
     at the first band whose top is below the best value found; a share's approval is
     computed once, when a deal needing it is evaluated, and only when a quick upper bound of
     it (:func:`_approval_above`) leaves the deal a chance of reaching the best."""
-    scratch = scratch_for(values.shape[2])
+    scratch = scratch_for(values.shape[2], True)
     share_bounds(objective, utilities, key_outline, key_ways, beliefs, bounds, approvals, above)
     if objective != NASH:
         return _best_offer(s, objective, values, envy, aspirations, shocks, noise, ways, key_counts, key_credit,
@@ -524,7 +561,7 @@ def votes_pass(margins, gifts, quota):
     return passed
 
 
-@numba.njit
+@numba.njit(cache=True)  # called from Python too (the tests): keep its compiled code
 def account(d, counts, sprinkled, eaten_a, eaten_b, pool_a, across):
     """Who ends with which doughnuts after deal ``d`` and the side payments, each doughnut
     counted once: ``(doughnuts_a, doughnuts_b, sprinkled_a, sprinkled_b, pool to a, whether
