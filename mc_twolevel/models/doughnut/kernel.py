@@ -495,7 +495,8 @@ def reassess(theta, values, envy, aspirations, tables, outlines, nodes, offers):
         heard[g, :] = 0.0
         if offer >= 0:
             group_utilities(g, keys[g, offer], values, envy, aspirations, key_counts, key_credit, credit_value, scratch)
-            heard[g, 1:] = scratch[MARGIN, 1:size]
+            for v in range(1, size):  # (a loop: an array-to-array slice assignment compiles numba's shape check)
+                heard[g, v] = scratch[MARGIN, v]
     for g in range(2):
         aspirations[g, 1:] += anchoring * heard[g, 1:]
         if offers[g] >= 0:
@@ -656,7 +657,8 @@ def kernel(theta, counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_
         for g in range(2):
             u[g] = group_utilities(g, keys[g, d], values, envy, aspirations, key_counts, key_credit, credit_value,
                                    scratch)  # fmt: skip
-            margins[g, 1:] = scratch[MARGIN, 1:size]
+            for v in range(1, size):
+                margins[g, v] = scratch[MARGIN, v]
         gifts[:] = 0.0
         across[:] = 0.0
         if flag(theta, P.side_payments):
