@@ -44,15 +44,15 @@ PHI_GRID = np.array([0.5 * math.erfc((PHI_REACH - i * PHI_STEP) / math.sqrt(2.0)
 ABOVE_SLACK = 1e-9  # relative margin of an upper bound of a belief over the rounding in computing it
 
 
-@numba.njit
+@numba.njit(cache=True)  # called from Python too (the tests): keep its compiled code
 def _phi_above(x):
-    """An upper bound of Phi(x), within 1/128 of x: Phi at the second grid point above x
-    (Phi rises, and the second point covers any rounding in finding the first); 1 beyond
-    the grid, where Phi is 1 to double precision."""
+    """An upper bound of Phi(x): Phi at the second grid point above x, 1/128 to 2/128 above
+    it (Phi rises, and the second point covers any rounding in finding the first); below
+    the grid, Phi at its second point; 1 at its top, where Phi is 1 to double precision."""
     if not x < PHI_REACH - 2.0 * PHI_STEP:
         return 1.0
     if x <= -PHI_REACH:
-        return PHI_GRID[0]
+        return PHI_GRID[1]
     return PHI_GRID[math.ceil((x + PHI_REACH) / PHI_STEP) + 1]
 
 
@@ -183,7 +183,7 @@ def negotiator_utilities(values, key_weights, key_credit, credit_value, key_ways
                 utilities[k] = 0.0
 
 
-@numba.njit
+@numba.njit(cache=True)  # called from Python too (the tests): keep its compiled code
 def own_group_belief(g, k, values, envy, aspirations, shocks, noise, key_counts, key_credit, credit_value, quota,
                      scratch, above=False):  # fmt: skip
     """Negotiator g's belief that its group approves share k. It misjudges each voter's
