@@ -90,8 +90,8 @@ START = Equilibrium(False, True)  # best-response iteration starts from all-viol
 
 @numba.njit(inline="always")
 def block_size(states):
-    """Trials per block: ``BLOCK`` up to 64 states, then fewer, so a block's arrays stay small."""
-    return BLOCK if states <= 64 else max(4, BLOCK * 64 // states)
+    """Trials per block: ``BLOCK`` up to 16 states, then fewer, so a block's arrays stay small."""
+    return BLOCK if states <= 16 else max(4, BLOCK * 16 // states)
 
 
 @numba.njit
