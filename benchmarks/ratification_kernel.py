@@ -1,6 +1,7 @@
 """The ratification kernel, before and after, side by side in one run.
 
     .venv/bin/python benchmarks/ratification_kernel.py --old TREE [--rounds 5] [--windows 15]
+    .venv/bin/python benchmarks/ratification_kernel.py --stages
 
 At the two ratification cases of ``benchmarks/run.py`` (one normal-shocked
 ratifier a side; 101 voters a side with spread and a normal shock), fresh
@@ -11,7 +12,14 @@ of one core and, between windows, its own generator filling blocks of 256
 normals and of 256 uniforms (the limit its draws can reach), keeping the best of
 each. The table gives ns per trial, the generator's ns per draw beside it, the
 draws per trial, and the share of the generator's limit: draws x ns per draw /
-ns per trial (normals and uniforms each at their own price).
+ns per trial (normals and uniforms each at their own price). Each tree compiles
+into a numba cache of its own, made for the run: numba's on-disk cache checks
+only the kernel's own source file, so a cache left by another version of a
+function the kernel calls would be loaded as if current.
+
+With ``--stages``, this tree's kernel and each of its stages (those of ``mc_twolevel.models.ratification.vote`` and
+the counting's, run alone over the same trials) at both cases, taking turns in
+one process: what the time of a trial goes to.
 """
 
 import argparse
@@ -19,9 +27,18 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
+import numba
+import numpy as np
 from run import RATIFICATION_1, RATIFICATION_101  # benchmarks/run.py, beside this script
+
+from mc_twolevel import lanes
+from mc_twolevel.models.ratification import vote
+from mc_twolevel.models.ratification.declarations import KEY, SHOCK_DIST, P
+from mc_twolevel.models.ratification.kernel import _state_values, count_winsets, play_one_offer
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {"n = 1": RATIFICATION_1, "n = 101": RATIFICATION_101}
@@ -73,13 +90,77 @@ print(json.dumps({"generator": generator, "version": model.version, **best}))
 """
 
 
-def windows_ns(tree, params, trials, windows):
+def windows_ns(tree, cache, params, trials, windows):
     """The best ns per trial and per draw over ``windows`` short windows, in a fresh process
-    importing the package from ``tree``."""
-    env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
+    importing the package from ``tree`` with numba's cache in ``cache``."""
+    env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()), NUMBA_CACHE_DIR=str(cache))
     out = subprocess.run([sys.executable, "-c", _WINDOWS, json.dumps(params), str(trials), str(windows)], env=env,
                          check=True, capture_output=True, text=True, cwd=tree).stdout  # fmt: skip
     return json.loads(out.strip().splitlines()[-1])
+
+
+@numba.njit(nogil=True)
+def _stage(theta, which, trials, states):
+    """Run one of this tree's stages over ``trials`` trials, a block at a time (both states as
+    state a, whose parameters the benchmark's cases share with b): 0 the whole of
+    Level II (shocks, pivot, floors) for both states, 1 the shocks, 2 the pivots, 3 the
+    win-sets' counts, 4 the one-offer game, 5 two normals a trial (the draws alone)."""
+    s, p = states[0], _state_values(theta)
+    eta, r, floors = np.empty(vote.BLOCK), np.empty(vote.BLOCK), np.full((2, vote.BLOCK), 0.3)
+    work, counts, pending, flags = vote.scratch()
+    cdf, scales = vote.participant_cdf(int(p[0, KEY.n]), p[0, KEY.turnout]), vote.gamma_scales(int(p[0, KEY.n]) + 1)
+    totals, normal_shock = np.zeros(64), theta[P.shock_dist] == SHOCK_DIST.normal
+    for _ in range(trials // vote.BLOCK):
+        n = vote.BLOCK
+        for i in range(2):
+            if which in (0, 1):
+                vote.draw_shocks(s, p[i, KEY.shock], normal_shock, eta, n)
+            if which in (0, 2):
+                vote.pivot_block(s, p, i, cdf, scales, eta, r, work, counts, pending, flags, n)
+            if which == 0:
+                vote.floors_block(s, p, i, r, floors[i], work[0], n)
+            if which == 5:
+                lanes.normals_into(s, r, n)
+        if which == 3:
+            count_winsets(floors, work, totals, n)
+        if which == 4:
+            play_one_offer(0.5, True, 0.0, 0.0, 1.0, floors, totals, n)
+    return totals[0] + r[0]
+
+
+STAGES = ("Level II, both states (shocks, pivots, floors)", "shocks", "pivots", "win-sets' counts",
+          "one-offer game", "2 normals (the draws of n = 1)")  # fmt: skip
+
+
+def stages(windows, trials=51_200):
+    """ns per trial of the whole kernel and of each stage of this tree, at both cases, taking
+    turns over ``windows`` windows (best of each)."""
+    import mc_twolevel as mc
+
+    model = mc.get_model("ratification")
+    runs = {}
+    for case, params in CASES.items():
+        point = model.params.resolve(params)
+        theta, tables = model.prepare(point), model.tables(point)
+        runs[(case, "whole kernel")] = lambda theta=theta, tables=tables: model.run(
+            theta, tables, trials, model.task_kernel.states(1, (0,)), model.new_totals()
+        )
+        for which, stage in enumerate(STAGES):
+            runs[(case, stage)] = lambda theta=theta, which=which: _stage(
+                theta, which, trials, lanes.lane_state(1, (0,))
+            )
+    best = dict.fromkeys(runs, float("inf"))
+    for run in runs.values():
+        run()
+    for _ in range(windows):
+        for key, run in runs.items():
+            started = time.perf_counter()
+            run()
+            best[key] = min(best[key], (time.perf_counter() - started) / trials * 1e9)
+    print(f"load {os.getloadavg()[0]:.2f}; best of {windows} windows of {trials} trials, taking turns")
+    print("| case | stage | ns/trial |\n|---|---|---|")
+    for (case, stage), ns in best.items():
+        print(f"| {case} | {stage} | {ns:.1f} |")
 
 
 def share(draws, timing):
@@ -90,19 +171,25 @@ def share(draws, timing):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", required=True, help="a tree holding the old version of the package")
+    parser.add_argument("--old", help="a tree holding the old version of the package")
+    parser.add_argument("--stages", action="store_true", help="time this tree's stages instead")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--windows", type=int, default=15)
     parser.add_argument("--trials", type=int, default=200_000, help="trials per window (n = 1; a fifth for n = 101)")
     args = parser.parse_args()
+    if args.stages:
+        return stages(args.windows)
+    if not args.old:
+        parser.error("--old TREE is needed to compare (or --stages)")
     trees = {"old": Path(args.old), "new": ROOT}
     load = [os.getloadavg()[0]]
     best = {(case, name): None for case in CASES for name in trees}
+    caches = {name: tempfile.mkdtemp(prefix=f"numba-{name}-") for name in trees}
     for _ in range(args.rounds):
         for case, params in CASES.items():
             trials = args.trials if case == "n = 1" else args.trials // 5
             for name, tree in trees.items():
-                got = windows_ns(tree, params, trials, args.windows)
+                got = windows_ns(tree, caches[name], params, trials, args.windows)
                 kept = best[(case, name)]
                 best[(case, name)] = (
                     got if kept is None else {k: min(v, got[k]) if isinstance(v, float) else v for k, v in kept.items()}
