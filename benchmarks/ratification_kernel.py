@@ -38,7 +38,7 @@ from run import RATIFICATION_1, RATIFICATION_101  # benchmarks/run.py, beside th
 from mc_twolevel import lanes
 from mc_twolevel.models.ratification import vote
 from mc_twolevel.models.ratification.declarations import KEY, SHOCK_DIST, P
-from mc_twolevel.models.ratification.kernel import _state_values, count_winsets, play_one_offer
+from mc_twolevel.models.ratification.kernel import _state_values, count_winsets, vote_on_one_offer
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {"n = 1": RATIFICATION_1, "n = 101": RATIFICATION_101}
@@ -102,11 +102,11 @@ def windows_ns(tree, cache, params, trials, windows):
 @numba.njit(nogil=True)
 def _stage(theta, which, trials, states):
     """Run one of this tree's stages over ``trials`` trials, a block at a time (both states as
-    state a, whose parameters the benchmark's cases share with b): 0 the whole of
-    Level II (shocks, pivot, floors) for both states, 1 the shocks, 2 the pivots, 3 the
-    win-sets' counts, 4 the one-offer game, 5 two normals a trial (the draws alone)."""
+    state a, whose parameters the benchmark's cases share with b): 0 the whole of Level II
+    (shocks, pivots, reverberation) for both states, 1 the shocks, 2 the pivots, 3 the
+    win-sets' counts, 4 the one-offer votes, 5 two normals a trial (the draws alone)."""
     s, p = states[0], _state_values(theta)
-    eta, r, floors = np.empty(vote.BLOCK), np.empty(vote.BLOCK), np.full((2, vote.BLOCK), 0.3)
+    rows, floors = np.zeros((2, vote.BLOCK)), np.full((2, vote.BLOCK), 0.3)
     work, counts, pending, flags = vote.scratch()
     cdf, scales = vote.participant_cdf(int(p[0, KEY.n]), p[0, KEY.turnout]), vote.gamma_scales(int(p[0, KEY.n]) + 1)
     totals, normal_shock = np.zeros(64), theta[P.shock_dist] == SHOCK_DIST.normal
@@ -114,22 +114,22 @@ def _stage(theta, which, trials, states):
         n = vote.BLOCK
         for i in range(2):
             if which in (0, 1):
-                vote.draw_shocks(s, p[i, KEY.shock], normal_shock, eta, n)
+                vote.draw_shocks(s, p[i, KEY.shock], normal_shock, p[i, KEY.mu] - p[i, KEY.side], rows[i], n)
             if which in (0, 2):
-                vote.pivot_block(s, p, i, cdf, scales, eta, r, work, counts, pending, flags, n)
+                vote.pivot_block(s, p, i, cdf, scales, rows[i], work, counts, pending, flags, n)
             if which == 0:
-                vote.floors_block(s, p, i, r, floors[i], work[0], n)
+                vote.reverberate(s, p, i, rows[i], work[0], n)
             if which == 5:
-                lanes.normals_into(s, r, n)
+                lanes.normals_into(s, rows[i], n)
         if which == 3:
             count_winsets(floors, work, totals, n)
         if which == 4:
-            play_one_offer(0.5, True, 0.0, 0.0, 1.0, floors, totals, n)
-    return totals[0] + r[0]
+            totals[:3] += np.array(vote_on_one_offer(0.5, 0.0, 0.0, floors, n))
+    return totals[0] + rows[0, 0]
 
 
-STAGES = ("Level II, both states (shocks, pivots, floors)", "shocks", "pivots", "win-sets' counts",
-          "one-offer game", "2 normals (the draws of n = 1)")  # fmt: skip
+STAGES = ("Level II, both states (shocks, pivots, reverberation)", "shocks", "pivots", "win-sets' counts",
+          "one-offer votes", "2 normals (the draws of n = 1)")  # fmt: skip
 
 
 def stages(windows, trials=51_200):

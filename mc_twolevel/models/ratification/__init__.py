@@ -81,7 +81,7 @@ vetoes; refused otherwise.
 pivotal one, so a trial draws the number of participants (``Binomial(n,
 turnout)``, one uniform by inversion) and the pivotal reservation exactly from
 its order-statistic distribution (``mu + eta + spread Phi^-1(U)``, ``U ~
-Beta(k, m - k + 1)`` from two gamma deviates). Trials run in blocks of 256 on
+Beta(k, m - k + 1)`` from two gamma deviates). Trials run in blocks of 512 on
 the lane generator (:mod:`mc_twolevel.lanes`), every stage a loop LLVM
 vectorises (:mod:`.vote`). The tests check the vote against a NumPy vote that
 draws every constituent.

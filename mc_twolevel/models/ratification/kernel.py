@@ -8,7 +8,7 @@ from ...model import CounterLayout, add_sample
 from ...params import flag
 from .beliefs import GRID, believe
 from .declarations import INFO_CODE, KEY, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, RENEGOTIATION, SHOCK_DIST, STATE, P
-from .vote import BLOCK, draw_shocks, floors_block, gamma_scales, participant_cdf, pivot_block, polls_block, scratch
+from .vote import BLOCK, draw_shocks, gamma_scales, participant_cdf, pivot_block, polls_block, reverberate, scratch
 
 C = CounterLayout(OUTPUTS).slots()
 
@@ -188,30 +188,38 @@ def count_winsets(floors, sizes, totals, n):
 
 
 @numba.njit
-def play_one_offer(x, signed, side_a, side_b, price, floors, totals, n):
-    """Level I and II for a block where one offer ``x`` (a's share), signed or not, is made in
-    every trial (incomplete information, no poll, one round): counted without branches."""
-    if not signed:
-        totals[C.breakdown] += n
-        return
+def vote_on_one_offer(x, side_a, side_b, floors, n):
+    """``(ratified, rejected by a, rejected by b)``: the votes on one signed offer ``x`` (a's
+    share) over a block's floors, counted without branches."""
     ratified = fail_a = fail_b = 0
     for i in range(n):
         yes_a, yes_b = x >= floors[0, i] - side_a, x <= 1.0 - floors[1, i] + side_b
         ratified += yes_a & yes_b
         fail_a += not yes_a
         fail_b += not yes_b
+    return ratified, fail_a, fail_b
+
+
+@numba.njit
+def count_one_offer(x, signed, side_a, side_b, price, trials, ratified, fail_a, fail_b, totals):
+    """The counts of ``trials`` trials in which one offer ``x``, signed or not, is made
+    (incomplete information, no poll, one round), from the votes' totals: each sum of
+    payoffs is a count times a payoff, rounded once."""
+    if not signed:
+        totals[C.breakdown] += trials
+        return
     payoff_a, payoff_b = x + side_a - price * side_b, 1.0 - x + side_b - price * side_a
-    totals[C.agree] += n
-    totals[C.invol] += n - ratified
+    totals[C.agree] += trials
+    totals[C.invol] += trials - ratified
     totals[C.fail_a] += fail_a
     totals[C.fail_b] += fail_b
     totals[C.ratified] += ratified
     totals[C.share_a] += ratified * x
-    totals[C.share_a_sq] += ratified * x * x
+    totals[C.share_a_sq] += ratified * (x * x)
     totals[C.payoff_a] += ratified * payoff_a
-    totals[C.payoff_a_sq] += ratified * payoff_a * payoff_a
+    totals[C.payoff_a_sq] += ratified * (payoff_a * payoff_a)
     totals[C.payoff_b] += ratified * payoff_b
-    totals[C.payoff_b_sq] += ratified * payoff_b * payoff_b
+    totals[C.payoff_b_sq] += ratified * (payoff_b * payoff_b)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -232,25 +240,28 @@ def kernel(
     x = -1.0 if np.isnan(first_offer) else first_offer
     lo, hi = p[0, KEY.veto], 1.0 - p[1, KEY.veto]
     signed = x >= 0.0 and _both_sign(x, lo, hi, False, 0.0, 0.0, first_believed[0], first_believed[1])
-    eta, r = np.empty(BLOCK), np.empty(BLOCK)
     floors, polls = np.empty((2, BLOCK)), np.empty((2, 2, BLOCK))
     work, counts, pending, flags = scratch()
-    done = 0
+    done = ratified = fail_a = fail_b = 0
     while done < trials:
         n = min(BLOCK, trials - done)
-        for i in range(2):  # Level II: each state's realised pivotal threshold R, and its floor
-            draw_shocks(s, p[i, KEY.shock], normal_shock, eta, n)
-            pivot_block(s, p, i, cdfs[i], scales[i], eta, r, work, counts, pending, flags, n)
-            floors_block(s, p, i, r, floors[i], work[0], n)
+        for i in range(2):  # Level II: each state's floor R' - side, built up in place
+            draw_shocks(s, p[i, KEY.shock], normal_shock, p[i, KEY.mu] - p[i, KEY.side], floors[i], n)
+            pivot_block(s, p, i, cdfs[i], scales[i], floors[i], work, counts, pending, flags, n)
             if polled:
-                polls_block(s, p, i, poll_bias, poll_noise, r, polls[i], work[0], n)
+                polls_block(s, p, i, poll_bias, poll_noise, floors[i], polls[i], work[0], n)
+            reverberate(s, p, i, floors[i], work[0], n)
         count_winsets(floors, work, totals, n)
-        if one_offer:
-            play_one_offer(x, signed, linkage[0], linkage[1], theta[P.linkage_price], floors, totals, n)
-        else:
+        if one_offer and signed:
+            block_ratified, block_fail_a, block_fail_b = vote_on_one_offer(x, linkage[0], linkage[1], floors, n)
+            ratified, fail_a, fail_b = ratified + block_ratified, fail_a + block_fail_a, fail_b + block_fail_b
+        elif not one_offer:
             play_block(theta, p, ratify, forms, own_shares, own_values, own_best, own_cells, first_offer,
                        first_believed, second_offers, second_signed, screening, linkage, floors, polls, totals, n)  # fmt: skip
         done += n
+    if one_offer:
+        count_one_offer(x, signed, linkage[0], linkage[1], theta[P.linkage_price], trials, ratified, fail_a, fail_b,
+                        totals)  # fmt: skip
 
 
 @numba.njit

@@ -1,21 +1,23 @@
-"""Level II over a block of trials: each state's realised pivotal threshold, drawn in stages.
+"""Level II over a block of trials: each state's realised floor ``R' - side``, drawn in stages.
 
 Draws come a block at a time from a lane state (:mod:`mc_twolevel.lanes`), in this
-order for each state (a, then b):
+order for each state (a, then b), each stage adding to the state's row of floors:
 
-1. :func:`draw_shocks`: the national shock ``eta`` (normals or uniforms; none without a shock).
-2. :func:`pivot_block`: the pivotal reservation. A single ratifier (n = 1, full
-   turnout) is ``mu + eta + spread z`` (a normal, if there is spread). A crowd
-   counts its participants ``m`` (:func:`participants`: one uniform, inverting the
-   binomial CDF; none at full turnout), and its pivotal reservation is the
-   ``k``-th smallest of ``m``, ``k = max(ceil(quota m), 1)``: ``mu + eta + spread
-   Phi^-1(U)``, ``U = G1 / (G1 + G2) ~ Beta(k, m - k + 1)`` from two gamma
+1. :func:`draw_shocks`: ``mu - side + eta``, the national shock ``eta`` (normals or
+   uniforms; none without a shock).
+2. :func:`pivot_block`: the pivotal reservation's part, ``R - mu - eta``. A single
+   ratifier (n = 1, full turnout) adds ``spread z`` (a normal, if there is spread).
+   A crowd counts its participants ``m`` (:func:`participants`: one uniform,
+   inverting the binomial CDF; none at full turnout), and its pivotal reservation
+   is the ``k``-th smallest of ``m``, ``k = max(ceil(quota m), 1)``: ``mu + eta +
+   spread Phi^-1(U)``, ``U = G1 / (G1 + G2) ~ Beta(k, m - k + 1)`` from two gamma
    deviates (:func:`gammas`); ``Phi^-1`` by Wichura's AS 241
    (:mod:`mc_twolevel.fastmath`) from ``U - 1/2 = (G1 - G2) / 2 (G1 + G2)`` and,
    in the tails, ``min(U, 1 - U) = min(G1, G2) / (G1 + G2)``, so neither tail
    loses precision. Nobody taking part: ``R = inf``.
-3. :func:`floors_block`: the reverberation coin (a uniform, where there is
-   reverberation); :func:`polls_block`: the poll (a normal, where there is one).
+3. :func:`polls_block`: the poll (a normal, where there is one), of ``R - side``.
+4. :func:`reverberate`: the reverberation coin (a uniform, where there is
+   reverberation), giving ``R' - side``.
 
 Draw requests are rounded up to whole rounds of the lanes (:func:`whole_rounds`),
 which a ragged request consumes anyway.
@@ -35,8 +37,8 @@ from ...lanes import LANES, normals_into, uniforms_into
 from .beliefs import _participant_weights
 from .declarations import KEY
 
-BLOCK = 256  # trials whose draws are made together
-WORK = 7  # rows of a block's scratch (see scratch)
+BLOCK = 512  # trials whose draws are made together (faster than 256, and than 1024 for crowds; measured)
+WORK = 8  # rows of a block's scratch (see scratch)
 
 
 @numba.njit(inline="always")
@@ -64,18 +66,19 @@ def participant_cdf(n, turnout):
 
 
 @numba.njit
-def draw_shocks(s, size, normal_family, eta, n):
-    """``eta[:n]``: national shocks, normal with sd ``size`` or uniform on [-size, size]."""
+def draw_shocks(s, size, normal_family, centre, out, n):
+    """``out[:n] = centre + eta``: national shocks ``eta``, normal with sd ``size`` or uniform on
+    [-size, size], about ``centre``."""
     if size == 0.0:
-        eta[:n] = 0.0
+        out[:n] = centre
     elif normal_family:
-        normals_into(s, eta, whole_rounds(n))
+        normals_into(s, out, whole_rounds(n))
         for i in range(n):
-            eta[i] *= size
+            out[i] = centre + size * out[i]
     else:
-        uniforms_into(s, eta, whole_rounds(n))
+        uniforms_into(s, out, whole_rounds(n))
         for i in range(n):
-            eta[i] = size * (2.0 * eta[i] - 1.0)
+            out[i] = centre + size * (2.0 * out[i] - 1.0)
 
 
 @numba.njit
@@ -170,14 +173,13 @@ def _ranks(m, quota, scales, first, second, first_scale, second_scale, n):
 
 
 @numba.njit(fastmath={"contract"}, error_model="numpy")
-def _pivotal_reservations(centre, eta, spread, g1, g2, m, r, centred, tails, outer, n):
-    """``r[:n] = centre + eta + spread Phi^-1(G1 / (G1 + G2))`` (``inf`` where ``m = 0``): the
-    quantile's central rational function over the block, then its tails over the few
-    beyond it, gathered together (``centred``, ``tails``, ``outer``: scratch)."""
+def _pivotal_reservations(spread, g1, g2, m, r, centred, tails, z, outer, n):
+    """``r[:n] += spread Phi^-1(G1 / (G1 + G2))`` (``inf`` where ``m = 0``): the quantile's
+    central rational function over the block, then its tails over the few beyond it,
+    gathered together (``centred``, ``tails``, ``z``, ``outer``: scratch)."""
     for i in range(n):
         centred[i] = 0.5 * (g1[i] - g2[i]) / (g1[i] + g2[i])
-        z = normal_quantile_central(centred[i])
-        r[i] = centre + eta[i] + spread * z if m[i] > 0 else np.inf
+        z[i] = normal_quantile_central(centred[i])
     beyond = 0
     for i in range(n):
         outer[beyond] = i
@@ -189,60 +191,56 @@ def _pivotal_reservations(centre, eta, spread, g1, g2, m, r, centred, tails, out
         tails[j] = normal_quantile_tail(tails[j])
     for j in range(beyond):
         i = outer[j]
-        z = tails[j] if centred[i] < 0.0 else -tails[j]
-        r[i] = centre + eta[i] + spread * z if m[i] > 0 else np.inf
+        z[i] = tails[j] if centred[i] < 0.0 else -tails[j]
+    for i in range(n):
+        r[i] = r[i] + spread * z[i] if m[i] > 0 else np.inf
 
 
 @numba.njit
-def pivot_block(s, p, state, cdf, scales, eta, r, work, counts, pending, flags, n):
-    """``r[:n]``: state ``state``'s pivotal reservation before reverberation (see the module
-    doc; ``p[state, KEY.*]`` its parameters, ``eta`` its shocks, ``cdf`` and ``scales`` its
-    :func:`participant_cdf` and :func:`gamma_scales`)."""
-    mu, spread = p[state, KEY.mu], p[state, KEY.spread]
-    voters = int(p[state, KEY.n])
+def pivot_block(s, p, state, cdf, scales, floors, work, counts, pending, flags, n):
+    """``floors[:n] += R - (mu + eta)``: adds state ``state``'s pivotal reservation to the
+    centre and shocks ``floors`` holds (see the module doc; ``p[state, KEY.*]`` its
+    parameters, ``cdf`` and ``scales`` its :func:`participant_cdf` and :func:`gamma_scales`)."""
+    spread, voters = p[state, KEY.spread], int(p[state, KEY.n])
     if voters == 1 and p[state, KEY.turnout] >= 1.0:
         if spread > 0.0:
-            normals_into(s, r, whole_rounds(n))
+            z = work[0]
+            normals_into(s, z, whole_rounds(n))
             for i in range(n):
-                r[i] = mu + eta[i] + spread * r[i]
-        else:
-            for i in range(n):
-                r[i] = mu + eta[i]
+                floors[i] += spread * z[i]
         return
     participants(s, cdf, voters, counts, work[0], n)
     if spread == 0.0:
         for i in range(n):
-            r[i] = mu + eta[i] if counts[i] > 0 else np.inf
+            floors[i] = floors[i] if counts[i] > 0 else np.inf
         return
     first, second, first_scale, second_scale = work[0], work[1], work[2], work[3]
-    g1, g2, z = work[4], work[5], work[6]
+    g1, g2, z, u = work[4], work[5], work[6], work[7]
     _ranks(counts, p[state, KEY.quota], scales, first, second, first_scale, second_scale, n)
-    gammas(s, first, first_scale, g1, z, r, flags, pending, n)  # r: scratch until the end
-    gammas(s, second, second_scale, g2, z, r, flags, pending, n)
-    _pivotal_reservations(mu, eta, spread, g1, g2, counts, r, first, second, pending, n)
+    gammas(s, first, first_scale, g1, z, u, flags, pending, n)
+    gammas(s, second, second_scale, g2, z, u, flags, pending, n)
+    _pivotal_reservations(spread, g1, g2, counts, floors, first, second, first_scale, pending, n)
 
 
 @numba.njit
-def floors_block(s, p, state, r, floors, u, n):
-    """``floors[:n] = R' - side``: the least own share the state ratifies, after the
-    reverberation moves every reservation by ``-reverb``, or ``+reverb`` with probability
-    ``backlash`` (a uniform each, where there is reverberation)."""
-    reverb, backlash, side = p[state, KEY.reverb], p[state, KEY.backlash], p[state, KEY.side]
+def polls_block(s, p, state, bias, noise, floors, polls, z, n):
+    """``polls[0 or 1, :n]``: the polled floor if the reverberation helps, or backfires: the
+    signal ``R + bias + N(0, noise) - side`` (``floors`` holding ``R - side``, before the
+    reverberation) minus or plus ``reverb``."""
+    reverb = p[state, KEY.reverb]
+    normals_into(s, z, whole_rounds(n))
+    for i in range(n):
+        signal = floors[i] + bias + noise * z[i]
+        polls[0, i], polls[1, i] = signal - reverb, signal + reverb
+
+
+@numba.njit
+def reverberate(s, p, state, floors, u, n):
+    """``floors[:n] += -reverb``, or ``+reverb`` with probability ``backlash`` (a uniform each,
+    where there is reverberation): from ``R - side`` to ``R' - side``, the least own share
+    the state ratifies."""
+    reverb, backlash = p[state, KEY.reverb], p[state, KEY.backlash]
     if reverb > 0.0:
         uniforms_into(s, u, whole_rounds(n))
         for i in range(n):
-            floors[i] = r[i] + (-reverb if u[i] >= backlash else reverb) - side
-    else:
-        for i in range(n):
-            floors[i] = r[i] - side
-
-
-@numba.njit
-def polls_block(s, p, state, bias, noise, r, polls, z, n):
-    """``polls[0 or 1, :n]``: the polled floor if the reverberation helps, or backfires: the
-    signal ``R + bias + N(0, noise) - side`` minus or plus ``reverb``."""
-    reverb, side = p[state, KEY.reverb], p[state, KEY.side]
-    normals_into(s, z, whole_rounds(n))
-    for i in range(n):
-        signal = r[i] + bias + noise * z[i] - side
-        polls[0, i], polls[1, i] = signal - reverb, signal + reverb
+            floors[i] += -reverb if u[i] >= backlash else reverb
