@@ -2,6 +2,8 @@
 
 import sys
 
+from mc_twolevel_launcher import finished
+
 from .cli import main
 
-sys.exit(main())
+sys.exit(finished(main()))

@@ -33,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from .errors import EnvironmentFailure, InputError
@@ -353,8 +354,37 @@ def jobqueue_client(spec, announce=None):
         _close(cluster)
 
 
+@contextlib.contextmanager
+def _signals_deferred():
+    """SIGINT and SIGTERM arriving in the block take effect when it ends (in the main thread;
+    elsewhere the block runs as it is): each is then handed to the handler it would have met."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in received[:1]:
+            if callable(previous[signum]):
+                previous[signum](signum, None)
+            elif previous[signum] == signal.SIG_DFL:
+                signal.raise_signal(signum)
+
+
 def _close(cluster):
-    """Close a jobqueue cluster, including jobs whose submission failed (dask-jobqueue asserts on those)."""
+    """Close a jobqueue cluster, including jobs whose submission failed (dask-jobqueue asserts on those).
+    A signal meanwhile (a second Ctrl-C, say) waits until the jobs are cancelled: stopping at once
+    would leave them queued or running on the user's allocation."""
+    with _signals_deferred():
+        _cancel_jobs(cluster)
+
+
+def _cancel_jobs(cluster):
     from distributed.core import Status
 
     for job in list(getattr(cluster, "_created", ())):

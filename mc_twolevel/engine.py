@@ -4,9 +4,11 @@ A *work item* is one chunk of trials at one parameter point: the row
 ``(round, point, chunk, trials)`` of a plan. Its random stream is
 ``SeedSequence(seed, spawn_key=(point, chunk))`` (the kernel says which generator
 it feeds and how many substreams: ``TaskKernel.states``), so its counters depend on
-nothing but the study. Items are grouped into tasks of about
+nothing but the study. Items are grouped into tasks of at least
 ``model.chunk_trials`` trials (a few tenths of a second, so scheduler overhead
-stays small); the grouping may vary, the items and their sums do not. Point
+stays small), the model's value even where the study sets its own chunk size
+(which shapes the items, not the work per task); the grouping may vary, the
+items and their sums do not. Point
 totals are summed over items in plan order, so a run gives the same bits with
 any number of workers, in any finishing order, interrupted or not.
 

@@ -224,9 +224,6 @@ _S = (-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579
       2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10)  # fmt: skip
 _C = (4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
       -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11)  # fmt: skip
-_M2LG = tuple(-2.0 * c for c in _LG)  # -2 ln(1 + f) = s (R - 4), R = sum of -2 Lg_i s^(2i)
-_M2LN2_HI = -2.0 * _LN2_HI
-_M2LN2_LO = -2.0 * _LN2_LO
 _MANTISSA_MASK = _U(0x000FFFFFFFFFFFFF)
 _ONE_BITS = _U(0x3FF0000000000000)
 _IMPLICIT_BIT = _U(0x0010000000000000)
@@ -236,21 +233,27 @@ _SWAP_BIT = _U(0x2000000000000000)
 
 
 @numba.njit(inline="always", error_model="numpy")
-def minus_two_log(w):
-    """-2 ln u for the uniform ``u = (w | 1) 2**-64`` in (0, 1] of a 64-bit word ``w``
-    (``u`` is ``w``'s odd neighbour rounded to a double: never 0, and all 64 bits count)."""
-    b = _bits(float(w | _U(1)))
+def log_of_bits(b, bias):
+    """``ln(x 2**(1023 - bias))`` for the positive normal double ``x`` whose bits are ``b``
+    (``bias = 1023``: ``ln x``). Branch-free, so loops over it vectorise."""
     mantissa = b & _MANTISSA_MASK
     carry = (mantissa + _SQRT2_COMPLEMENT) & _IMPLICIT_BIT  # 2**52 if the mantissa is >= sqrt(2)
-    k = float(np.int64((b + carry) >> _U(52)) - (1023 + 64))
-    f = _from_bits(mantissa | (carry ^ _ONE_BITS)) - 1.0  # u = 2**k (1 + f), sqrt(1/2) <= 1 + f < sqrt(2)
+    k = float(np.int64((b + carry) >> _U(52)) - bias)
+    f = _from_bits(mantissa | (carry ^ _ONE_BITS)) - 1.0  # x = 2**k (1 + f), sqrt(1/2) <= 1 + f < sqrt(2)
     s = f / (2.0 + f)  # no zero check (error_model numpy): 2 + f > 1.7
     z = s * s
     w2 = z * z
-    c = _M2LG
+    c = _LG
     t1 = w2 * (c[1] + w2 * (c[3] + w2 * c[5]))
     t2 = z * (c[0] + w2 * (c[2] + w2 * (c[4] + w2 * c[6])))
-    return k * _M2LN2_HI + ((k * _M2LN2_LO - 4.0 * s) + s * (t1 + t2))
+    return k * _LN2_HI + ((k * _LN2_LO + 2.0 * s) + s * (t1 + t2))  # ln(1 + f) = 2s + s R(s^2)
+
+
+@numba.njit(inline="always", error_model="numpy")
+def minus_two_log(w):
+    """-2 ln u for the uniform ``u = (w | 1) 2**-64`` in (0, 1] of a 64-bit word ``w``
+    (``u`` is ``w``'s odd neighbour rounded to a double: never 0, and all 64 bits count)."""
+    return -2.0 * log_of_bits(_bits(float(w | _U(1))), 1023 + 64)
 
 
 @numba.njit(inline="always")
@@ -307,6 +310,14 @@ def _whole_rounds(s, out, n):
 
 
 @numba.njit
+def _copy_tail(last, out, whole, n):
+    """``out[whole:n] = last[:n - whole]``, as a loop: numba's slice assignment compiles a
+    shape check whose error message alone adds seconds to a cold compile."""
+    for i in range(whole, n):
+        out[i] = last[i - whole]
+
+
+@numba.njit
 def uniforms_into(s, out, n):
     """``out[:n]``: the next ``n`` uniforms on [0, 1) of lane state ``s`` (53 random bits
     each; ``ceil(n / L)`` whole rounds are consumed). ``out`` is a contiguous float64 array."""
@@ -316,7 +327,7 @@ def uniforms_into(s, out, n):
         last = np.empty(_lanes(s))
         _rounds_into(s, last, 1)
         _to_uniforms(last, last.size)
-        out[whole:n] = last[: n - whole]
+        _copy_tail(last, out, whole, n)
 
 
 @numba.njit
@@ -329,7 +340,7 @@ def normals_into(s, out, n):
         last = np.empty(_lanes(s))
         _rounds_into(s, last, 1)
         _to_normals(last, last.size)
-        out[whole:n] = last[: n - whole]
+        _copy_tail(last, out, whole, n)
 
 
 @numba.njit
@@ -340,7 +351,7 @@ def raw_into(s, out, n):
     if whole < n:
         last = np.empty(_lanes(s), dtype=np.uint64)
         _rounds_into(s, last, 1)
-        out[whole:n] = last[: n - whole]
+        _copy_tail(last, out, whole, n)
 
 
 @numba.njit(nogil=True, cache=True)

@@ -337,19 +337,17 @@ class TaskKernel:
 
 def _package_digest(module_name):
     """A digest of every source file of the package ``module_name`` belongs to (None if it has no files)."""
-    import hashlib
     import importlib
     from pathlib import Path
+
+    from .kernel_cache import sources_digest
 
     module = importlib.import_module(module_name.split(".")[0])
     if not getattr(module, "__file__", None):
         return None
-    root = Path(module.__file__).parent
-    files = sorted(root.rglob("*.py")) if hasattr(module, "__path__") else [Path(module.__file__)]
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
-    return digest.hexdigest()
+    if not hasattr(module, "__path__"):  # a single-file module
+        return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
+    return sources_digest(Path(module.__file__).parent)
 
 
 _DIGESTS = {}

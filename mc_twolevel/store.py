@@ -21,6 +21,7 @@ The guarantees (docs/stores.md says more):
   another (or, unfinished, by another version of the package).
 """
 
+import asyncio
 import errno
 import fcntl
 import json
@@ -35,7 +36,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 import zarr
+import zarr.api.asynchronous
 from zarr.codecs import Crc32cCodec, ZstdCodec
+from zarr.core.sync import sync
 
 from .engine import ROUND, TRIALS
 from .errors import EnvironmentFailure, InputError, OtherStudysStore, StoreBusy, StoreDamaged
@@ -396,16 +399,43 @@ def open_ledger(path, study_hash, n_counters, description):
 
 
 def check_writable(dataset, path):
-    """Write ``dataset`` (the study's results with empty counters) to memory as
-    :func:`write_finished` would write it to ``path``: a study whose results cannot be
-    stored fails here, before any compute, not at its final write."""
+    """Write ``dataset`` (the study's results with empty counters) in memory as
+    :func:`write_finished` writes it to ``path``: a study whose results cannot be stored
+    fails here, before any compute, not at its final write. For a Zarr store, returns that
+    draft (its files in memory), which the final write fills in; None for NetCDF."""
     try:
         if Path(path).suffix == ".nc":
             dataset.to_netcdf(engine="h5netcdf", encoding=_netcdf_encoding(dataset))
-        else:
-            dataset.to_zarr(zarr.storage.MemoryStore(), mode="w", consolidated=False, encoding=_zarr_encoding(dataset))
+            return None
+        return _compose(dataset)
     except (TypeError, ValueError, OverflowError) as error:
         raise InputError(f"this study's results could not be stored in {path}: {error}") from None
+
+
+def _compose(dataset):
+    """The files of ``dataset`` as a Zarr store in memory (``{key: Buffer}``), every chunk
+    written (even all-NaN ones)."""
+    image = {}
+    dataset.to_zarr(zarr.storage.MemoryStore(image), mode="w", consolidated=False, write_empty_chunks=True,
+                    encoding=_zarr_encoding(dataset))  # fmt: skip
+    return image
+
+
+def _fill(image, dataset):
+    """Write the data variables of ``dataset`` into ``image``, composed from results of the
+    same layout (the same study with empty counters), all in one pass of Zarr's event loop
+    (``to_zarr`` creates, describes and writes arrays one after another: three hand-offs to
+    that loop an array)."""
+
+    async def put(group, name):
+        array = (await group.getitem(name)).with_config({"write_empty_chunks": True})
+        await array.setitem(Ellipsis, dataset[name].values)
+
+    async def put_all():
+        group = await zarr.api.asynchronous.open_group(zarr.storage.MemoryStore(image), mode="r+")
+        await asyncio.gather(*(put(group, name) for name in dataset.data_vars))
+
+    sync(put_all())  # Zarr's own bridge to its event loop, as its synchronous API uses
 
 
 def _zarr_encoding(dataset):
@@ -417,29 +447,71 @@ def _netcdf_encoding(dataset):
     return {name: {"fletcher32": True} for name, v in dataset.variables.items() if v.dtype.kind in "biuf" and v.ndim}
 
 
-def write_finished(dataset, path):
-    """Write the results of a finished run (checksummed) and mark the store complete."""
+def write_finished(dataset, path, draft=None):
+    """Write the results of a finished run (checksummed) and mark the store complete.
+
+    The finished store is composed in memory (a Zarr ``MemoryStore``: every array, the
+    root's attributes saying ``complete``, the consolidated metadata), from ``draft`` when
+    :func:`check_writable` made one for this study, and then put on disk file by file
+    (:func:`_put_files`), the root's metadata last. Until that last file is renamed into
+    place the store on disk still says ``running`` and a rerun resumes it. Its files are the
+    ones Zarr would write there itself, in a fraction of the time of Zarr's own writes (a
+    hand-off to its event loop for each).
+    """
     path = Path(path)
     if path.suffix == ".nc":
         _write_netcdf(dataset, path)
         _remove_tree(_ledger_path(path))
         return
-    root = zarr.open_group(path, mode="a")
-    for name in list(root.array_keys()):  # a final write cut short by a kill: ours, rewritten whole
-        del root[name]
-    running = {key: root.attrs[key] for key in (STATUS, HASH, "study") if key in root.attrs}
-    # to_zarr replaces the root's attributes with the Dataset's: keep the store's own record
-    # (running, the study) through the write, so a kill during it leaves a store that says so
-    dataset.assign_attrs(running).to_zarr(
-        path, mode="a", consolidated=False, write_empty_chunks=True, encoding=_zarr_encoding(dataset)
-    )
-    root = zarr.open_group(path, mode="a")  # reopened: to_zarr wrote attrs
-    root.attrs.update({STATUS: COMPLETE, EVERY_CHUNK: True})
-    if "ledger" in root:  # finished: the results hold everything; the ledger's arrays have no dimension names
-        del root["ledger"]
+    if draft is None:
+        image = _compose(dataset)
+    else:
+        image = draft
+        _fill(image, dataset)
+    finished = xr.Dataset(attrs=dataset.attrs | {STATUS: COMPLETE, EVERY_CHUNK: True})
+    finished.to_zarr(zarr.storage.MemoryStore(image), mode="a", consolidated=False)  # the root's attributes
     with warnings.catch_warnings():  # zarr notes that consolidation is outside the v3 spec; xarray reads it
         warnings.simplefilter("ignore", category=UserWarning)
-        zarr.consolidate_metadata(path)  # so xr.open_zarr and xr.open_datatree read it without a warning
+        zarr.consolidate_metadata(zarr.storage.MemoryStore(image))  # so xr.open_zarr and xr.open_datatree need no flag
+    path.mkdir(parents=True, exist_ok=True)
+    arrays = {key.split("/")[0] for key in image if "/" in key}
+    for name in arrays.intersection(os.listdir(path)):  # left by a final write cut short by a kill
+        _remove_tree(path / name)
+    _put_files(image, path)
+    _remove_tree(path / "ledger")  # finished: the results hold everything
+
+
+def _put_files(image, path):
+    """Put the files of an in-memory Zarr store (``{key: Buffer}``) under ``path``: the arrays'
+    metadata first (so a kill never leaves chunks that are no array's), then their chunks, the
+    root's ``zarr.json`` last. Only that last file is written under a temporary name and
+    renamed: until it says complete, a rerun rewrites every other file whole."""
+    folders = {path}
+    for key in sorted(image, key=lambda key: (key == "zarr.json", not key.endswith("/zarr.json"))):
+        target = path / key
+        _make_folder(target.parent, folders)
+        _put_file(target, image[key].to_bytes(), atomic=key == "zarr.json")
+
+
+def _make_folder(folder, made):
+    """Make ``folder`` and the parents it lacks, each with one call, recording them in ``made``."""
+    if folder not in made:
+        _make_folder(folder.parent, made)
+        folder.mkdir(exist_ok=True)
+        made.add(folder)
+
+
+def _put_file(target, data, atomic):
+    """Write ``data`` to ``target``; if ``atomic``, under a temporary name, then renamed."""
+    if not atomic:
+        target.write_bytes(data)
+        return
+    partial = target.with_name(f"{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _remove_tree(path):

@@ -358,11 +358,12 @@ class Study:
         from . import shards
 
         description = json.dumps(self.describe(), default=str)
+        draft = None
         if store is not None:
             finished = stores.open_finished(store, self.hash, description)
             if finished is not None:
                 return finished
-            stores.check_writable(self._empty_results(), store)
+            draft = stores.check_writable(self._empty_results(), store)
         if self.cluster and client is None and scheduler is None:
             check_batch_system(self.cluster["type"])  # before anything is written
         tables = self.plan_tables()
@@ -377,7 +378,7 @@ class Study:
         totals, trials, timings = self._execute(tables, ledger, self.next_round, client, scheduler, workers, progress)
         dataset = to_dataset(self, totals, trials, timings)
         if store is not None:
-            stores.write_finished(dataset, store)
+            stores.write_finished(dataset, store, draft)
             shards.remove(store, self.hash)
         return dataset
 
@@ -386,7 +387,9 @@ class Study:
         compile_seconds = self._compile(tables[0])
         bar = Progress(progress)
         started = time.perf_counter()
-        serial = workers == 1 and isinstance(ledger, stores.MemoryLedger) and client is None and scheduler is None
+        # in this thread only without a store: a run that keeps one waits for its tasks in this thread, so
+        # that a signal is handled at once (a kernel running here would hold it until the kernel returns)
+        serial = workers == 1 and not isinstance(ledger, stores.ZarrLedger) and client is None and scheduler is None
         try:
             with executor(client, scheduler, workers, self.cluster, serial) as runner:
                 totals, trials = engine.execute(

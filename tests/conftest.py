@@ -25,15 +25,21 @@ def two_sample_z(k1, n1, k2, n2):
     return 0.0 if se == 0 and diff == 0 else abs(diff) / se
 
 
+def local_cluster(**options):
+    """A ``distributed.LocalCluster`` with no dashboard, whose scheduler serves its HTTP routes
+    (health, metrics) on a free port of 127.0.0.1: ``dashboard_address=None`` alone still binds
+    port 8787 on every interface, and a second cluster then warns that the port is in use."""
+    from distributed import LocalCluster
+
+    return LocalCluster(dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, **options)
+
+
 @pytest.fixture(scope="session")
 def dask_client():
     """A two-thread in-process Dask cluster, the engine's local layout."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    with (
-        LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(n_workers=1, threads_per_worker=2, processes=False) as cluster, Client(cluster) as client:
         yield client
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
-from conftest import assert_within
+from conftest import assert_within, local_cluster
 
 import mc_twolevel as mc
 
@@ -34,14 +34,11 @@ def test_its_yes_dimension_is_sized_by_voters():
 
 @pytest.mark.slow
 def test_it_runs_on_worker_processes_that_never_imported_it():
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     grid = {"share": [0.4, 0.5, 0.6], "voters": [3, 7]}
     serial = mc.sweep("referendum", grid, trials=300_000, seed=3, workers=1, chunk_trials=100_000)
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(n_workers=2, threads_per_worker=1, processes=True) as cluster, Client(cluster) as client:
         assert not any(client.run(importlib.util.find_spec, "referendum").values()), "workers could import it"
         remote = mc.sweep("referendum", grid, trials=300_000, seed=3, client=client, chunk_trials=100_000)
         pids = client.run(lambda: __import__("os").getpid())

@@ -10,6 +10,7 @@ import dask
 import pytest
 import xarray as xr
 import zarr
+from conftest import local_cluster
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -138,7 +139,7 @@ def test_sigterm_checkpoints_exits_143_and_the_run_resumes_to_the_same_bits(tmp_
 
 
 def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, monkeypatch):
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     path = tmp_path / "s.toml"
     path.write_text(
@@ -147,10 +148,7 @@ def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, monkey
     out = tmp_path / "s.zarr"
     # a scheduler file is written when a scheduler starts (dask-scheduler --scheduler-file), before any
     # task: a scheduler that has run tasks reports worker metrics that JSON cannot hold
-    with (
-        LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(n_workers=1, threads_per_worker=2, processes=False) as cluster, Client(cluster) as client:
         client.write_scheduler_file(str(tmp_path / "scheduler.json"))
         status, printed, _ = _cli(
             capsys, "run", str(path), "--out", str(out), "--scheduler-file", str(tmp_path / "scheduler.json")
@@ -163,3 +161,22 @@ def test_a_scheduler_file_connects_like_dasks_hpc_tools(tmp_path, capsys, monkey
         capsys, "run", str(path), "--out", str(tmp_path / "t.zarr"), "--scheduler-file", "nowhere.json"
     )
     assert status == 3 and "--scheduler-file nowhere.json did not appear within 1 s" in said
+
+
+def test_a_signal_while_worker_jobs_are_cancelled_waits_until_they_are():
+    """A second Ctrl-C during the cancelling of worker jobs takes effect after it, not in its middle."""
+    cancelled = []
+
+    class Cluster:
+        def close(self, timeout):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # the handler runs here, between two steps of cancelling
+            cancelled.append("all jobs")
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            batch._close(Cluster())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert cancelled == ["all jobs"]

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import reference_doughnut as reference
+import scipy.special
 import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -239,9 +240,10 @@ def test_the_share_search_finds_the_brute_force_optimum(seed, counts, reward, cr
     for g in range(2):
         kernel.other_group_beliefs(drawn["nodes"][g], spread, outlines, 1.0, credit_value, 0.5, quota, size, beliefs[g])
     utilities = np.empty(key_ways.shape)
-    kernel.negotiator_utilities(drawn["values"], key_weights, key_credit, credit_value, key_ways, utilities)
-    work = np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(len(ways))
-    index, value = doughnut.search(stream_state(seed, (0, 0))[0], objective, drawn["values"], drawn["envy"],
+    by_type = np.ascontiguousarray(drawn["values"].transpose(0, 2, 1))  # the kernel's values[g, t, v]
+    kernel.negotiator_utilities(by_type, key_weights, key_credit, credit_value, key_ways, utilities)
+    work = np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(key_ways.shape), np.empty(len(ways))
+    index, value = doughnut.search(stream_state(seed, (0, 0))[0], objective, by_type, drawn["envy"],
                                    drawn["aspirations"], drawn["shocks"], noise, ways, keys, key_counts, key_credit,
                                    key_outline, starts, members, key_ways, utilities, beliefs, credit_value, quota, *work)  # fmt: skip
     labelled = [t for t, c in enumerate(counts) for _ in range(c)]
@@ -252,6 +254,29 @@ def test_the_share_search_finds_the_brute_force_optimum(seed, counts, reward, cr
                                     credit_value, quota, size, trades, believe)  # fmt: skip
     assert value == pytest.approx(expected, rel=1e-9, abs=1e-15)
     assert (index >= 0) == (expected > 0)
+
+
+def test_the_quick_bound_of_a_normal_probability_is_never_below_it_and_close():
+    x = np.concatenate([np.linspace(-12.0, 12.0, 48_001), np.random.default_rng(12).normal(0, 4, 4_000)])
+    above = np.array([kernel._phi_above(v) for v in x])
+    assert (above >= 0.5 * scipy.special.erfc(-x / math.sqrt(2.0))).all()
+    assert (above <= 0.5 * scipy.special.erfc(-(x + 3 / 128) / math.sqrt(2.0)) + 1e-15).all()  # 1/128 to 3/128 above x
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), quota=st.sampled_from([0.3, 0.5, 1.0]), noise=st.sampled_from([0.001, 0.1, 1.0]))
+def test_the_quick_bound_of_a_groups_approval_is_never_below_it(seed, quota, noise):
+    """The searches pass over a share when its value at this bound cannot reach the best,
+    so the bound must hold for every share, or a search could miss its optimum."""
+    point, tables, drawn = _small_class(seed, (2, 1, 1), 1, 1, quota, True)
+    key_counts, key_credit = tables[7], tables[9]
+    by_type = np.ascontiguousarray(drawn["values"].transpose(0, 2, 1))
+    for g in range(2):
+        for k in range(key_counts.shape[1]):
+            exact, bound = (kernel.own_group_belief(g, k, by_type, drawn["envy"], drawn["aspirations"], drawn["shocks"],
+                                                    noise, key_counts, key_credit, 0.5, quota, kernel.scratch_for(4),
+                                                    quick) for quick in (False, True))  # fmt: skip
+            assert exact <= bound <= 1.0 + 1e-8
 
 
 def test_a_negotiator_who_hears_an_offer_believes_the_demand_is_at_most_what_it_gives():

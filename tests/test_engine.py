@@ -54,6 +54,31 @@ def test_a_chunk_gives_the_same_counters_alone_or_in_any_task():
     assert np.array_equal(together[[3, 1, 0, 2]], alone)
 
 
+def test_items_are_grouped_into_tasks_of_at_least_the_target():
+    items = np.array([(0, 0, c, n) for c, n in enumerate([30, 30, 30, 30, 30, 250, 10])])
+    tasks = engine.group_tasks(np.arange(len(items)), items, 100)
+    assert [list(task) for task in tasks] == [[0, 1, 2, 3], [4, 5], [6]]
+
+
+@pytest.mark.parametrize("target", [1, 10**12])  # every item a task of its own; all of them in one task
+def test_how_items_are_grouped_into_tasks_never_changes_the_results(monkeypatch, target):
+    """Tasks gather items up to the model's chunk_trials whatever chunk the study sets (the study's
+    chunk fixes the streams, the model's the work per task); the bits do not depend on either."""
+    study = dict(grid=SWEEP, precision=0.02, chunk_trials=5_000, seed=8)
+    grouped = mc.sweep("compliance", workers=1, **study)
+    group_tasks, tasks = engine.group_tasks, []
+
+    def regrouped(rows, items, model_target):
+        assert model_target == mc.get_model("compliance").chunk_trials != study["chunk_trials"]
+        tasks.append(len(group_tasks(rows, items, target)))
+        return group_tasks(rows, items, target)
+
+    monkeypatch.setattr(engine, "group_tasks", regrouped)
+    xr.testing.assert_equal(mc.sweep("compliance", workers=1, **study).drop_attrs(), grouped.drop_attrs())
+    items = int(grouped.trials.sum()) // study["chunk_trials"]
+    assert len(tasks) >= 2 and sum(tasks) == (items if target == 1 else len(tasks)), "rounds and their tasks"
+
+
 def test_serial_and_two_threaded_dask_runs_are_bit_identical(dask_client):
     serial = mc.sweep("compliance", SWEEP, trials=400_000, seed=3, workers=1, **SMALL)
     parallel_run = mc.sweep("compliance", SWEEP, trials=400_000, seed=3, client=dask_client, **SMALL)

@@ -87,9 +87,9 @@ def test_a_kill_at_any_ledger_write_resumes_bit_identically(tmp_path, monkeypatc
     ledgers = []  # the ledger as it stands when the results are written (a finished store drops it)
     write_finished = store.write_finished
 
-    def keep_ledger(dataset, target):
+    def keep_ledger(dataset, target, draft):
         ledgers.append(zarr.open_group(target, mode="r")["ledger/counters"][:])
-        write_finished(dataset, target)
+        write_finished(dataset, target, draft)
 
     monkeypatch.setattr(store, "write_finished", keep_ledger)
     resumed = study.run(store=path, client=dask_client)
@@ -104,12 +104,85 @@ def test_a_kill_at_any_ledger_write_resumes_bit_identically(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("step", [1, 4, 8])
 def test_a_kill_during_the_final_write_resumes_bit_identically(tmp_path, monkeypatch, dask_client, unbroken, step):
+    """Killed while the finished store is composed in memory (nothing of it on disk yet)."""
     path = tmp_path / "s.zarr"
     with kill_at(monkeypatch, step, ledger_only=False), pytest.raises(Killed):
         precision_study().run(store=path, client=dask_client)
     assert store.open_finished(path, precision_study().hash) is None, "a half-written store must not look finished"
     xr.testing.assert_equal(precision_study().run(store=path, client=dask_client), unbroken)
     xr.testing.assert_equal(xr.open_zarr(path, consolidated=False).load(), unbroken)
+
+
+KILL_POINTS = {  # where a kill falls among the files of the finished store: (files so far, this file, store)
+    "the first file": lambda count, target, path: count == 1,
+    "the first chunk": lambda count, target, path: target.name != "zarr.json",
+    "the root's metadata": lambda count, target, path: target == path / "zarr.json",
+}
+
+
+@pytest.mark.parametrize("step", KILL_POINTS)
+def test_a_kill_while_the_results_go_to_disk_resumes_bit_identically(tmp_path, monkeypatch, dask_client, unbroken,
+                                                                     step):  # fmt: skip
+    """The finished store is composed in memory, then its files are put on disk, the root's
+    metadata (which says complete) last: a kill before that leaves a store that resumes."""
+    path = tmp_path / "s.zarr"
+    put_file, written = store._put_file, []
+
+    def put_until_killed(target, data, atomic):
+        written.append(target)
+        if KILL_POINTS[step](len(written), target, path):
+            raise Killed
+        put_file(target, data, atomic)
+
+    with monkeypatch.context() as patch, pytest.raises(Killed):
+        patch.setattr(store, "_put_file", put_until_killed)
+        precision_study().run(store=path, client=dask_client)
+    assert store.open_finished(path, precision_study().hash) is None, "a half-written store must not look finished"
+    xr.testing.assert_equal(precision_study().run(store=path, client=dask_client), unbroken)
+    xr.testing.assert_equal(xr.open_zarr(path, consolidated=False).load(), unbroken)
+    assert not (path / "ledger").exists() and not list(path.rglob("*.partial"))
+
+
+def test_the_draft_made_before_compute_and_filled_in_gives_the_files_of_a_whole_write(tmp_path, unbroken):
+    """The final write fills in the draft that ``check_writable`` composed from the empty results:
+    the same files, byte for byte, as composing the finished results from scratch; an output
+    that is NaN everywhere keeps its chunk (a missing chunk reads as damage)."""
+    finished = unbroken.copy(deep=True)
+    nowhere = next(name for name, v in finished.data_vars.items() if v.dtype.kind == "f")
+    finished[nowhere].values[...] = np.nan
+    empty = finished.copy(deep=True).assign_attrs(created="before compute", run_seconds=0.0)
+    for variable in empty.data_vars.values():
+        variable.values[...] = 0
+    drafted, whole = tmp_path / "drafted.zarr", tmp_path / "whole.zarr"
+    store.write_finished(finished, drafted, store.check_writable(empty, drafted))
+    store.write_finished(finished, whole)
+
+    def files(path):
+        return {str(f.relative_to(path)): f.read_bytes() for f in sorted(path.rglob("*")) if f.is_file()}
+
+    assert files(drafted) == files(whole)
+    assert f"{nowhere}/c/0/0" in files(drafted)
+    xr.testing.assert_identical(store.open_finished(drafted, finished.attrs[store.HASH]).drop_attrs(),
+                                finished.drop_attrs())  # fmt: skip
+
+
+def test_a_kill_after_the_results_are_on_disk_leaves_them_finished(tmp_path, monkeypatch, dask_client, unbroken):
+    """Killed before the ledger is removed: the store is finished and read as it is."""
+    path = tmp_path / "s.zarr"
+
+    remove_tree = store._remove_tree
+
+    def killed(folder):
+        if folder.name == "ledger":
+            raise Killed
+        remove_tree(folder)
+
+    with monkeypatch.context() as patch, pytest.raises(Killed):
+        patch.setattr(store, "_remove_tree", killed)
+        precision_study().run(store=path, client=dask_client)
+    assert (path / "ledger").is_dir()
+    xr.testing.assert_equal(store.open_finished(path, precision_study().hash), unbroken)
+    xr.testing.assert_equal(xr.open_zarr(path).load(), unbroken)  # consolidated metadata, read without a flag
 
 
 def test_a_netcdf_store_killed_midway_resumes_and_a_bare_ledger_is_not_adopted(tmp_path, monkeypatch, dask_client,

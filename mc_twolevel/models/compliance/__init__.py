@@ -178,7 +178,7 @@ MODEL = Model(
     streams=len(STREAM),
     generator="lanes",
     chunk_trials=1 << 21,
-    version="5",
+    version="6",
     known_answers=KNOWN_ANSWERS,
 )
 

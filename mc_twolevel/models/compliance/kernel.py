@@ -168,21 +168,23 @@ def period_shadow(shadow, period, periods, known_end):
 
 
 @numba.njit
-def first_period(agreed, comply, held, totals, n):
-    """Stage 6's counts for the first period, over every agreement of the block: the
-    trials still held afterwards (mutual compliance) go to the front of ``held``;
-    returns how many."""
-    m = 0
-    for i in range(n):
-        held[m] = i
-        m += agreed[i] & comply[H, i] & comply[F, i]  # branch-free compaction
-    ends = first_h = first_f = first_both = 0
-    for i in range(n):
+def first_period(agreed, comply, held, totals, n, later):
+    """Stage 6's counts for the first period, over every agreement of the block; returns how
+    many still hold afterwards (mutual compliance). With ``later`` periods to play, those
+    trials are also compacted to the front of ``held``."""
+    m = ends = first_h = first_f = first_both = 0
+    for i in range(n):  # counted by a loop without branches, which LLVM vectorises
         h, f = comply[H, i], comply[F, i]
+        m += agreed[i] & h & f
         ends += agreed[i] & ~(h & f)
         first_h += agreed[i] & ~h & f
         first_f += agreed[i] & h & ~f
         first_both += agreed[i] & ~h & ~f
+    if later:
+        kept = 0
+        for i in range(n):
+            held[kept] = i
+            kept += agreed[i] & comply[H, i] & comply[F, i]  # branch-free compaction
     totals[C.at_risk] += m + ends
     _count_ends(0, m, ends, first_h, first_f, first_both, totals)
     return m
@@ -252,9 +254,7 @@ def kernel(theta, q_shock, trials, states, totals):
     scratch = shock_scratch(BLOCK)
     inner = max(int(theta[P.inner_trials]), 1)
     screening_scratch = inner_scratch(inner)
-    as_log = np.empty((len(STATES), len(ROLES)), dtype=np.bool_)
-    for state in range(len(STATES)):
-        as_log[state] = log_flags(theta, LOBBY[state])
+    as_log = (log_flags(theta, LOBBY[H]), log_flags(theta, LOBBY[F]))
     gov_weight, recip_weight = weights(reciprocity, period_shadow(shadow, 1, periods, known_end))
     done = 0
     while done < trials:
@@ -279,7 +279,7 @@ def kernel(theta, q_shock, trials, states, totals):
                        reciprocated, q, screening_scratch, n)  # fmt: skip
                 count_screening(state, q, adhere[state], agreed, comply[state], theta[P.insincere_below], totals, n)
         # stage 6: the agreements in force play on, period after period
-        m = first_period(agreed, comply, held, totals, n)
+        m = first_period(agreed, comply, held, totals, n, periods > 1)
         for period in range(1, periods):
             if m == 0:
                 break

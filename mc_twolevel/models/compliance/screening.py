@@ -33,13 +33,14 @@ import numba
 import numpy as np
 
 from ...distributions import magnitude
-from ...fastmath import exp_affine_block
+from ...fastmath import erfc_at, exp_affine_block, log_at
 from ...lanes import lane_state, normals_into, uniforms_into
 from .declarations import IS_STRENGTH, ROLE, ROLES
 from .stages import BLOCK, _draw_block
 
 SHOCK_DRAWS = 1 << 20  # draws behind q_shock, once per point: error below 5e-4 x (1 - e^{-rT})
 _SQRT2 = math.sqrt(2.0)
+_SMALLEST_NORMAL = np.finfo(np.float64).tiny  # log_at's domain starts here
 
 
 @numba.njit
@@ -48,14 +49,22 @@ def support_weights(gov_weight, recip_weight, reciprocated):
     return np.array((1.0, recip_weight if reciprocated else 0.0, 1.0, gov_weight))
 
 
-@numba.njit(inline="always")
+@numba.njit(inline="always", error_model="numpy")
 def _below(x, log_k, k_mean, spread):
-    """``P(K2 < x)``, K2 lognormal with log-mean ``log_k + k_mean`` and log-sd ``spread``."""
-    if x <= 0.0:
-        return 0.0
-    if log_k == -np.inf:  # K1 = 0: K2 = 0
-        return 1.0
-    return 0.5 * math.erfc(-(math.log(x) - log_k - k_mean) / (spread * _SQRT2))
+    """``P(K2 < x)``, K2 lognormal with log-mean ``log_k + k_mean`` and log-sd ``spread``:
+    0 for ``x <= 0``, 1 for ``x > 0`` when ``log_k = -inf`` (K1 = 0, so K2 = 0). Without
+    branches (vectorised ``log`` and ``erfc``), so a loop over draws vectorises."""
+    u = (log_k + k_mean - log_at(max(x, _SMALLEST_NORMAL))) / (spread * _SQRT2)
+    below = 0.5 * erfc_at(u)
+    return below if x > 0.0 else 0.0
+
+
+@numba.njit(error_model="numpy", fastmath={"contract"})
+def probabilities_below(x, log_k, k_mean, spread, out, n):
+    """``out[:n] = P(K2 < x[:n])`` (:func:`_below`): a loop LLVM vectorises (numpy's error
+    model, so the divisions inlined here carry no zero checks)."""
+    for j in range(n):
+        out[j] = _below(x[j], log_k, k_mean, spread)
 
 
 @numba.njit
@@ -89,10 +98,8 @@ def stay_probability(s, values, rates, coefficients, log_k, k_rate, years, vol, 
             scale = coefficients[r] * values[r]
             for j in range(inner):
                 x[j] += scale * grown[j]
-    total = 0.0
-    for j in range(inner):
-        total += _below(x[j], log_k, k_mean, spread)
-    return total / inner
+    probabilities_below(x, log_k, k_mean, spread, grown, inner)
+    return grown[:inner].sum() / inner
 
 
 @numba.njit(nogil=True)

@@ -102,6 +102,18 @@ def won_at_t1(row, value, agreed):
 
 
 @numba.njit
+def won_flags(row, values, agreed, logarithm, won, n):
+    """Which of the block's lobbies in t2 row ``row`` won at t1 (:func:`won_at_t1`): ``agreed``
+    itself for direct, recip and a logarithm (it stands for a positive magnitude), else
+    ``won[:n]`` filled from the t1 ``values``."""
+    if row == T2.direct or row == T2.recip or (logarithm and row != T2.oppose):
+        return agreed
+    for i in range(n):
+        won[i] = won_at_t1(row, values[i], agreed[i])
+    return won
+
+
+@numba.njit
 def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, n):
     """Stage 2: ``t2[row, :n]``, a state's magnitudes after ``horizon`` years of geometric
     Brownian motion, ``m2 = m1 exp((drift + lock - vol^2/2) T + vol sqrt(T) Z)`` with
@@ -116,15 +128,15 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, n)
             exp_affine_block(m[role], 0.0, 1.0, t2[row], n)
             continue
         if horizon == 0.0:
-            t2[row, :n] = m[role, :n]
+            for i in range(n):
+                t2[row, i] = m[role, i]
             continue
-        for i in range(n):  # a logarithm stands for a positive magnitude
-            won[i] = won_at_t1(row, 1.0 if logarithm else m[role, i], agreed[i])
+        winners = won_flags(row, m[role], agreed, logarithm, won, n)
         normals_into(s, z, n)
         if logarithm:
-            grow_log_block(m[role], z, won, locked, base, spread, t2[row], n)
+            grow_log_block(m[role], z, winners, locked, base, spread, t2[row], n)
         else:
-            grow_block(m[role], z, won, locked, base, spread, t2[row], n)
+            grow_block(m[role], z, winners, locked, base, spread, t2[row], n)
 
 
 @numba.njit

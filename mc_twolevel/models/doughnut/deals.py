@@ -1,5 +1,6 @@
 """The deal space, by doughnut type and count, enumerated once per parameter point."""
 
+import functools
 import itertools
 import math
 
@@ -47,15 +48,28 @@ def labelled_ways(counts, *parts):
     counts per type (the rest of each type is the last part)."""
     counts = np.asarray(counts)
     rest = counts - sum(parts)
+    log_factorial = np.array([math.lgamma(n + 1) for n in range(int(counts.max()) + 1)])
     log_ways = sum(math.lgamma(c + 1) for c in counts) - sum(
-        np.vectorize(math.lgamma)(np.asarray(part, dtype=float) + 1).sum(axis=1) for part in (*parts, rest)
+        log_factorial[np.asarray(part)].sum(axis=1) for part in (*parts, rest)
     )
     return np.rint(np.exp(log_ways))
 
 
+def _distinct(rows):
+    """The distinct rows in lexicographic order and each row's number among them (what
+    ``np.unique(rows, axis=0, return_inverse=True)`` gives, by one lexsort)."""
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    numbers = np.empty(len(rows), dtype=np.int64)
+    numbers[order] = np.cumsum(new) - 1
+    return ordered[new], numbers
+
+
 def _numbered(rows):
     """Each row's number among the distinct rows."""
-    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return _distinct(rows)[1]
 
 
 def _by_key(keys, ways, size):
@@ -72,23 +86,30 @@ def _by_key(keys, ways, size):
 
 def plan(point):
     """The kernel's per-point tables: the box, every deal, how many labelled deals each
-    stands for (ties are broken in proportion to it), and the deals grouped by share.
+    stands for (ties are broken in proportion to it), and the deals grouped by share. Points
+    with the same box, reward, credit, trades and class size share one set (the last four
+    sets are kept; the kernel only reads them), so a sweep over anything else plans once.
 
     ``keys[g, d]`` numbers what deal d gives group g (its negotiator's doughnuts, its pool
     doughnuts and its credit): all that its members' votes and its negotiator's utility
     depend on. For each key k of group g:
     ``key_counts[g, k]`` what the share gives g per type (its pool doughnuts, its
     negotiator's doughnuts, and how many fewer it holds than the other group),
-    ``key_weights[g, k]`` how many of each type its negotiator counts (its own and its
+    ``key_weights[g, t, k]`` how many of type t its negotiator counts (its own and its
     share of the pool), ``key_credit[g, k]`` its credit, ``key_outline[g, k]`` the rows of ``outlines`` (pool
     doughnuts to a group, its doughnuts less the other's, its credit) of group g and of the
     other group: what a negotiator who does not know a group's tastes judges the share by.
     ``start``, ``members`` and ``key_ways`` list each key's deals and count its labelled
     deals."""
-    counts = np.array([t["count"] for t in point["box"]], dtype=np.int64)
-    attributes = np.array([[float(t[a]) for a in ATTRIBUTES] for t in point["box"]])
-    credit = point["credit"]
-    eaten_a, eaten_b, pool_a, credit_a = deals(counts, point["reward"], credit, point["trades"])
+    box = tuple((t["count"], *(bool(t[a]) for a in ATTRIBUTES)) for t in point["box"])
+    return _plan(box, point["reward"], point["credit"], bool(point["trades"]), point["n_students"])
+
+
+@functools.lru_cache(maxsize=4)
+def _plan(box, reward, credit, trades, n_students):
+    counts = np.array([t[0] for t in box], dtype=np.int64)
+    attributes = np.array([[float(a) for a in t[1:]] for t in box])
+    eaten_a, eaten_b, pool_a, credit_a = deals(counts, reward, credit, trades)
     pool_b = counts - eaten_a - eaten_b - pool_a
     ways = labelled_ways(counts, eaten_a, eaten_b, pool_a)
     keys = np.stack([_numbered(np.column_stack([eaten_a, pool_a, credit_a])),
@@ -96,8 +117,8 @@ def plan(point):
     held_a, held_b = (eaten_a + pool_a).sum(axis=1), (eaten_b + pool_b).sum(axis=1)
     outline_a = np.column_stack([pool_a.sum(axis=1), held_a - held_b, credit_a])
     outline_b = np.column_stack([pool_b.sum(axis=1), held_b - held_a, credit - credit_a])
-    outlines, view = np.unique(np.vstack([outline_a, outline_b]), axis=0, return_inverse=True)
-    view = view.reshape(2, -1).astype(np.int64)  # view[g, d]: deal d's outline for group g
+    outlines, view = _distinct(np.vstack([outline_a, outline_b]))
+    view = view.reshape(2, -1)  # view[g, d]: deal d's outline for group g
     size = int(keys.max()) + 1
     key_deal = np.zeros((2, size), dtype=np.int64)
     key_outline = np.zeros((2, size, 2), dtype=np.int64)
@@ -117,6 +138,8 @@ def plan(point):
         pool_own, eaten_own, held_less, credit_own = (part[key_deal[g, :used]] for part in shares[g])
         key_counts[g, :used] = np.stack([pool_own, eaten_own, held_less], axis=1)
         key_credit[g, :used] = credit_own
-    key_weights = key_counts[:, :, 0] / (point["n_students"] // 2) + key_counts[:, :, 1]
+    key_weights = np.ascontiguousarray(
+        (key_counts[:, :, 0] / (n_students // 2) + key_counts[:, :, 1]).transpose(0, 2, 1)
+    )
     return (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, key_credit, key_outline,
             start, members, key_ways, outlines.astype(np.float64))  # fmt: skip

@@ -47,7 +47,7 @@ from ..compliance.stages import (
     log_flags,
     regime_shocks,
     shock_scratch,
-    supports,
+    supports_block,
     weights,
 )
 
@@ -115,6 +115,16 @@ def equilibrium(alone, stake, phi, start, complies, i):
             return count
 
 
+@numba.njit
+def every_state_adheres(adhere, agreed, n):
+    """``agreed[:n]``: whether every state adhered, trial by trial (loops over a row, which
+    LLVM vectorises, rather than a column view a trial)."""
+    agreed[:n] = True
+    for state in range(adhere.shape[0]):
+        for i in range(n):
+            agreed[i] &= adhere[state, i]
+
+
 @numba.njit(nogil=True, cache=True)
 def kernel(theta, trials, states, totals):
     """Add the counts of ``trials`` many-state trials at ``theta`` into ``totals``."""
@@ -141,14 +151,13 @@ def kernel(theta, trials, states, totals):
         for state in range(n_states):
             draw_t1(s, theta, LOBBY, as_log, t1[state], z, n)
             adheres(t1[state], adhere[state], n)
-        for i in range(n):
-            agreed[i] = adhere[:, i].all()
+        every_state_adheres(adhere, agreed, n)
         for state in range(n_states):
             grow_to_t2(s, t1[state], agreed, as_log, horizon, drift, vol, theta[P.lockin], t2[state], won, z, n)
             if rate > 0.0:
                 regime_shocks(s, theta, LOBBY, rate, horizon, drift, vol, t2[state], locked[state], everyone, n,
                               scratch, z)  # fmt: skip
-            supports(t2[state], gov_weight, recip_weight, alone[state], stake[state], everyone, n)
+            supports_block(t2[state], gov_weight, recip_weight, alone[state], stake[state], n)
         for i in range(n):
             if not agreed[i]:
                 continue
@@ -192,7 +201,7 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 19,
-    version="2",
+    version="3",
     generator="lanes",
     known_answers=KNOWN_ANSWERS,
 )
