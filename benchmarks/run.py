@@ -207,7 +207,8 @@ CASES = [
     Case("ratification, n = 1", "ratification", RATIFICATION_1, 2, 0, _ratification_versions(RATIFICATION_1), 2e7,
          2e6),
     # n = 101: the kernel draws the pivotal voter from its order statistic (2 shocks, and 2 gamma
-    # deviates a state, about one normal each: 6 draws); the NumPy version draws all 202 voters.
+    # deviates a state, a normal and a uniform each: 6 normals, and 4 uniforms at about a quarter
+    # of a normal's price, left out here); the NumPy version draws all 202 voters.
     Case("ratification, n = 101", "ratification", RATIFICATION_101, 6, 0, _ratification_versions(RATIFICATION_101),
          4e6, 1e5),
     # a trial is a class: 2 x 4 group tastes, 16 students x (4 tastes, an aspiration, a knowledge error)

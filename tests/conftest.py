@@ -5,9 +5,12 @@ SIGMAS = 5  # every Monte Carlo comparison in this suite is within 5 standard er
 
 
 def assert_within(dataset, name, expected, sigmas=SIGMAS):
-    """``dataset[name]`` is within ``sigmas`` standard errors of ``expected``."""
+    """``dataset[name]`` is within ``sigmas`` standard errors of ``expected`` (with a standard
+    error of 0, every trial gave one value: equal to ``expected`` up to rounding)."""
     value, se = float(dataset[name]), float(dataset[f"{name}_se"])
-    assert se > 0 or value == expected, f"{name}: se is 0 and {value} != {expected}"
+    if se == 0:
+        assert value == pytest.approx(expected, rel=1e-12, abs=1e-15), f"{name}: se is 0 and {value} != {expected}"
+        return
     assert abs(value - expected) <= sigmas * se, (
         f"{name} = {value:.6f} +/- {se:.2e}, expected {expected:.6f} "
         f"({abs(value - expected) / se:.1f} standard errors away)"

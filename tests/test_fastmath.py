@@ -1,10 +1,19 @@
-"""The vectorised exponentials, logarithm and erfc against numpy and scipy."""
+"""The vectorised exponentials, logarithm, erfc and normal quantile against numpy and scipy."""
 
 import numba
 import numpy as np
+from scipy import special
 from scipy.special import erfc
 
-from mc_twolevel.fastmath import EXP_COEFFICIENTS, erfc_block, exp_affine_block, exp_block, grow_block, log_at
+from mc_twolevel.fastmath import (
+    EXP_COEFFICIENTS,
+    erfc_block,
+    exp_affine_block,
+    exp_block,
+    grow_block,
+    log_at,
+    normal_quantile_at,
+)
 
 X = np.concatenate([np.linspace(-700.0, 700.0, 100_001), np.random.default_rng(0).normal(0.0, 3.0, 100_000)])
 ULP = np.finfo(float).eps
@@ -77,3 +86,19 @@ def test_erfc_is_within_1e_14_of_scipy_and_exact_at_the_ends():
     ends = np.array([-np.inf, -30.0, 0.0, 26.6, 40.0, np.inf])
     erfc_block(ends, got, ends.size)
     assert list(got[: ends.size]) == [2.0, 2.0, 1.0, 0.0, 0.0, 0.0]  # erfc(26.6) < 1e-307: returned as 0
+
+
+def test_normal_quantile_matches_scipy_in_all_three_regions_and_both_tails():
+    rng = np.random.default_rng(4)
+    tail = np.concatenate([rng.uniform(0.0, 0.5, 100_000), np.exp(rng.uniform(-700.0, np.log(0.075), 100_000))])
+    expected = special.ndtri(tail)
+    for centred, sign in ((tail - 0.5, 1.0), (0.5 - tail, -1.0)):  # p = tail, then p = 1 - tail
+        out = np.empty_like(tail)
+        _quantiles(centred, tail, out)
+        assert np.max(np.abs(out - sign * expected) / np.abs(expected).clip(1e-3)) < 2e-15
+
+
+@numba.njit
+def _quantiles(centred, tail, out):
+    for i in range(centred.size):
+        out[i] = normal_quantile_at(centred[i], tail[i])

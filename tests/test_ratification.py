@@ -1,14 +1,19 @@
 """The ratification model against its known answers, derived answers, a NumPy vote and invariants."""
 
+import numba
 import numpy as np
 import pytest
+import xarray as xr
 from conftest import assert_within, two_sample_z
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_ratification import passes, pivotal, prior_cdf, simulate_incomplete
+from scipy import stats
 
 import mc_twolevel as mc
+from mc_twolevel import engine, lanes
 from mc_twolevel.models import ratification
+from mc_twolevel.models.ratification import vote
 
 TRIALS = 1_000_000
 UNIFORM_A = {"mu_a": 0.5, "shock_a": 0.5}  # R_a ~ U[0, 1]
@@ -200,6 +205,41 @@ def test_precision_does_not_stop_on_an_output_resting_on_too_few_trials():
     for seed in range(3):
         ds = mc.simulate("ratification", params, precision=0.01, chunk_trials=500, max_trials=20_000, seed=seed)
         assert int(ds.trials) == 20_000 and int(ds.mean_share_a_n) < 30
+
+
+@numba.njit
+def _gamma_blocks(states, shape, blocks):
+    shapes, out = np.full(vote.BLOCK, shape), np.empty(blocks * vote.BLOCK)
+    scales = np.full(vote.BLOCK, vote.gamma_scales(int(shape))[int(shape)])
+    z, u = np.empty(vote.BLOCK), np.empty(vote.BLOCK)
+    pending, accepted = np.empty(vote.BLOCK, dtype=np.int64), np.empty(vote.BLOCK, dtype=np.bool_)
+    for b in range(blocks):
+        vote.gammas(states[0], shapes, scales, out[b * vote.BLOCK :], z, u, accepted, pending, vote.BLOCK)
+    return out
+
+
+@pytest.mark.parametrize("shape", [1.0, 3.0, 51.0])
+def test_gamma_deviates_drawn_in_blocks_follow_the_gamma_law(shape):
+    draws = _gamma_blocks(lanes.lane_state(11, (0,)), shape, 400)
+    assert stats.kstest(draws, stats.gamma(shape).cdf).pvalue > 1e-3
+    assert abs(draws.mean() - shape) < 5 * np.sqrt(shape / draws.size)  # the variance is the shape
+
+
+def test_results_do_not_depend_on_workers_or_on_the_task_that_runs_a_chunk():
+    # crowds with turnout (the binomial inversion) and spread (gamma deviates redrawn when rejected),
+    # polls and reverberation: every draw the kernel makes, in chunks that end mid-block
+    params = {"n_a": 25, "spread_a": 0.2, "turnout_a": 0.7, "quota_a": 2 / 3, "n_b": 3, "spread_b": 0.1,
+              "turnout_b": 0.5, "reverb_b": 0.1, "backlash_b": 0.3, "poll": True, "shock_dist": "normal"}  # fmt: skip
+    runs = [mc.sweep("ratification", {"mu_a": [0.3, 0.6]}, params=params, trials=30_000, seed=3, workers=workers,
+                     chunk_trials=5_000) for workers in (1, 2)]  # fmt: skip
+    xr.testing.assert_equal(*runs)
+    model = mc.get_model("ratification")
+    point = model.params.resolve(params)
+    thetas, tables = np.array([model.prepare(point)] * 3), [model.tables(point)] * 3
+    items = np.array([(0, 0, c, 1_000) for c in range(3)])
+    together = engine.run_items(model.task_kernel, thetas, tables, items, seed=5)
+    alone = [engine.run_items(model.task_kernel, thetas[:1], tables[:1], items[c : c + 1], 5)[0] for c in (2, 0, 1)]
+    assert np.array_equal(together[[2, 0, 1]], np.array(alone))
 
 
 def test_max_trials_below_a_chunk_is_refused():

@@ -78,10 +78,13 @@ for one ultimatum offer under incomplete information without a poll or
 vetoes; refused otherwise.
 
 **Sampling the vote.** No output depends on a constituent other than the
-pivotal one, so a trial counts the participants (one uniform each) and draws
-the pivotal reservation exactly from its order-statistic distribution
-(``mu + eta + spread Phi^-1(U)``, ``U ~ Beta(k, m - k + 1)``). The tests
-check it against a NumPy vote that draws every constituent.
+pivotal one, so a trial draws the number of participants (``Binomial(n,
+turnout)``, one uniform by inversion) and the pivotal reservation exactly from
+its order-statistic distribution (``mu + eta + spread Phi^-1(U)``, ``U ~
+Beta(k, m - k + 1)`` from two gamma deviates). Trials run in blocks of 512 on
+the lane generator (:mod:`mc_twolevel.lanes`), every stage a loop LLVM
+vectorises (:mod:`.vote`). The tests check the vote against a NumPy vote that
+draws every constituent.
 
 **Beliefs** are computed once per parameter point and exactly, not sampled:
 the standardised pivotal reservation of ``m`` participants has CDF
@@ -219,7 +222,8 @@ MODEL = Model(
     outputs=OUTPUTS,
     kernel=kernel,
     chunk_trials=1 << 21,
-    version="6",
+    version="7",
+    generator="lanes",
     checks=(_check,),
     known_answers=KNOWN_ANSWERS,
 )

@@ -1,46 +1,16 @@
-"""The ratification kernel: Level II thresholds, Level I offers, the vote and renegotiation."""
-
-import math
+"""The ratification kernel: Level II thresholds (:mod:`.vote`), Level I offers, the vote and
+renegotiation, a block of trials at a time."""
 
 import numba
 import numpy as np
 
 from ...model import CounterLayout, add_sample
 from ...params import flag
-from ...rng import beta, normal, normal_quantile, uniform
 from .beliefs import GRID, believe
 from .declarations import INFO_CODE, KEY, OUTPUTS, PROPOSER, PROTOCOL, REJECTED, RENEGOTIATION, SHOCK_DIST, STATE, P
+from .vote import BLOCK, draw_shocks, gamma_scales, participant_cdf, pivot_block, polls_block, reverberate, scratch
 
 C = CounterLayout(OUTPUTS).slots()
-
-
-@numba.njit
-def _shock(s, size, normal_family):
-    if size == 0.0:
-        return 0.0
-    return size * normal(s) if normal_family else size * (2.0 * uniform(s) - 1.0)
-
-
-@numba.njit
-def _vote_threshold(s, n, mu, eta, spread, turnout, quota):
-    """The pivotal reservation R of a constituency of ``n`` voters (inf if nobody votes).
-
-    Participants are counted one by one; the ``k``-th smallest of their ``m``
-    reservations is then drawn exactly, as ``mu + eta + spread * Phi^-1(U)`` with
-    ``U ~ Beta(k, m - k + 1)``, the k-th order statistic of m uniforms, instead of
-    drawing all m and selecting (which costs over a microsecond for m = 101).
-    """
-    m = n
-    if turnout < 1.0:
-        m = 0
-        for _ in range(n):
-            m += uniform(s) < turnout
-    if m == 0:
-        return np.inf
-    if spread == 0.0:
-        return mu + eta
-    k = max(math.ceil(quota * m - 1e-9), 1)
-    return mu + eta + spread * normal_quantile(beta(s, float(k), float(m - k + 1)))
 
 
 @numba.njit
@@ -185,52 +155,138 @@ def _state_values(theta):
     return values
 
 
+@numba.njit(inline="always")
+def _sums(x, n):
+    """``(sum x[:n], sum x[:n]^2)`` in a fixed order that does not wait on each addition: four
+    running sums of each over interleaved elements, combined pairwise (the same bits on
+    every machine, unlike a vectorised reduction, whose order depends on the vector width)."""
+    s0 = s1 = s2 = s3 = q0 = q1 = q2 = q3 = 0.0
+    whole = n - n % 4
+    for i in range(0, whole, 4):
+        s0, s1, s2, s3 = s0 + x[i], s1 + x[i + 1], s2 + x[i + 2], s3 + x[i + 3]
+        q0, q1 = q0 + x[i] * x[i], q1 + x[i + 1] * x[i + 1]
+        q2, q3 = q2 + x[i + 2] * x[i + 2], q3 + x[i + 3] * x[i + 3]
+    for i in range(whole, n):
+        s0, q0 = s0 + x[i], q0 + x[i] * x[i]
+    return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
+
+
+@numba.njit
+def count_winsets(floors, sizes, totals, n):
+    """The realised win-sets' sizes (clipped to [0, 1]) and whether they overlap (both
+    non-empty and intersecting), for a block's floors (``sizes[2, BLOCK]``: scratch)."""
+    overlap = 0
+    for i in range(n):
+        floor_a, cap_b = floors[0, i], 1.0 - floors[1, i]  # a ratifies iff x >= floor_a, b iff x <= cap_b
+        sizes[0, i], sizes[1, i] = min(max(1.0 - floor_a, 0.0), 1.0), min(max(cap_b, 0.0), 1.0)
+        overlap += (floor_a <= cap_b) & (floor_a <= 1.0) & (cap_b >= 0.0)
+    totals[C.overlap] += overlap
+    for state, (size, size_sq) in enumerate(((C.winset_a, C.winset_a_sq), (C.winset_b, C.winset_b_sq))):
+        total, squares = _sums(sizes[state], n)
+        totals[size] += total
+        totals[size_sq] += squares
+
+
+@numba.njit
+def vote_on_one_offer(x, side_a, side_b, floors, n):
+    """``(ratified, rejected by a, rejected by b)``: the votes on one signed offer ``x`` (a's
+    share) over a block's floors, counted without branches."""
+    ratified = fail_a = fail_b = 0
+    for i in range(n):
+        yes_a, yes_b = x >= floors[0, i] - side_a, x <= 1.0 - floors[1, i] + side_b
+        ratified += yes_a & yes_b
+        fail_a += not yes_a
+        fail_b += not yes_b
+    return ratified, fail_a, fail_b
+
+
+@numba.njit
+def count_one_offer(x, signed, side_a, side_b, price, trials, ratified, fail_a, fail_b, totals):
+    """The counts of ``trials`` trials in which one offer ``x``, signed or not, is made
+    (incomplete information, no poll, one round), from the votes' totals: each sum of
+    payoffs is a count times a payoff, rounded once."""
+    if not signed:
+        totals[C.breakdown] += trials
+        return
+    payoff_a, payoff_b = x + side_a - price * side_b, 1.0 - x + side_b - price * side_a
+    totals[C.agree] += trials
+    totals[C.invol] += trials - ratified
+    totals[C.fail_a] += fail_a
+    totals[C.fail_b] += fail_b
+    totals[C.ratified] += ratified
+    totals[C.share_a] += ratified * x
+    totals[C.share_a_sq] += ratified * (x * x)
+    totals[C.payoff_a] += ratified * payoff_a
+    totals[C.payoff_a_sq] += ratified * (payoff_a * payoff_a)
+    totals[C.payoff_b] += ratified * payoff_b
+    totals[C.payoff_b_sq] += ratified * (payoff_b * payoff_b)
+
+
 @numba.njit(nogil=True, cache=True)
 def kernel(
     theta, ratify, forms, own_shares, own_values, own_best, own_cells, first_offer, first_believed, second_offers,
     second_signed, screening, linkage, trials, states, totals
 ):  # fmt: skip
     """Add the counts of ``trials`` ratification trials at ``theta`` into ``totals``, with the
-    point's :class:`~.beliefs.Plan` as tables. Helpers on the per-trial path take scalars: a
-    call that passes arrays to a function numba does not inline costs about 15 ns."""
+    point's :class:`~.beliefs.Plan` as tables, a block of ``BLOCK`` trials at a time: both
+    states' thresholds (:mod:`.vote`), the win-sets, then the game."""
     s = states[0]
+    p = _state_values(theta)
+    normal_shock, polled = theta[P.shock_dist] == SHOCK_DIST.normal, flag(theta, P.poll)
+    poll_noise, poll_bias = theta[P.poll_noise], theta[P.poll_bias]
+    cdfs = (participant_cdf(int(p[0, KEY.n]), p[0, KEY.turnout]), participant_cdf(int(p[1, KEY.n]), p[1, KEY.turnout]))
+    scales = (gamma_scales(int(p[0, KEY.n]) + 1), gamma_scales(int(p[1, KEY.n]) + 1))
+    one_offer = theta[P.info] == INFO_CODE.incomplete and not polled and theta[P.rounds] == 1.0
+    x = -1.0 if np.isnan(first_offer) else first_offer
+    lo, hi = p[0, KEY.veto], 1.0 - p[1, KEY.veto]
+    signed = x >= 0.0 and _both_sign(x, lo, hi, False, 0.0, 0.0, first_believed[0], first_believed[1])
+    floors, polls = np.empty((2, BLOCK)), np.empty((2, 2, BLOCK))
+    work, counts, pending, flags = scratch()
+    done = ratified = fail_a = fail_b = 0
+    while done < trials:
+        n = min(BLOCK, trials - done)
+        for i in range(2):  # Level II: each state's floor R' - side, built up in place
+            draw_shocks(s, p[i, KEY.shock], normal_shock, p[i, KEY.mu] - p[i, KEY.side], floors[i], n)
+            pivot_block(s, p, i, cdfs[i], scales[i], floors[i], work, counts, pending, flags, n)
+            if polled:
+                polls_block(s, p, i, poll_bias, poll_noise, floors[i], polls[i], work[0], n)
+            reverberate(s, p, i, floors[i], work[0], n)
+        count_winsets(floors, work, totals, n)
+        if one_offer and signed:
+            block_ratified, block_fail_a, block_fail_b = vote_on_one_offer(x, linkage[0], linkage[1], floors, n)
+            ratified, fail_a, fail_b = ratified + block_ratified, fail_a + block_fail_a, fail_b + block_fail_b
+        elif not one_offer:
+            play_block(theta, p, ratify, forms, own_shares, own_values, own_best, own_cells, first_offer,
+                       first_believed, second_offers, second_signed, screening, linkage, floors, polls, totals, n)  # fmt: skip
+        done += n
+    if one_offer:
+        count_one_offer(x, signed, linkage[0], linkage[1], theta[P.linkage_price], trials, ratified, fail_a, fail_b,
+                        totals)  # fmt: skip
+
+
+@numba.njit
+def play_block(
+    theta, p, ratify, forms, own_shares, own_values, own_best, own_cells, first_offer, first_believed, second_offers,
+    second_signed, screening, linkage, floors, polls, totals, n
+):  # fmt: skip
+    """Level I and II, trial by trial, for a block whose floors (and polls) are drawn: the
+    offer under the regime's beliefs, signing, the vote (sincere or strategic) and one
+    renegotiation. Helpers on the per-trial path take scalars: a call that passes arrays
+    to a function numba does not inline costs about 15 ns."""
     info, protocol = theta[P.info], theta[P.protocol]
     proposer_a, polled = theta[P.proposer] == PROPOSER.a, flag(theta, P.poll)
-    poll_noise, poll_bias, w = theta[P.poll_noise], theta[P.poll_bias], theta[P.w]
+    w = theta[P.w]
     two_rounds, strategic = theta[P.rounds] == 2.0, flag(theta, P.strategic_vote)
     screened = two_rounds and theta[P.renegotiation] == RENEGOTIATION.equilibrium
-    normal_shock = theta[P.shock_dist] == SHOCK_DIST.normal
-    p = _state_values(theta)
-    single = (p[0, KEY.n] == 1.0 and p[0, KEY.turnout] >= 1.0, p[1, KEY.n] == 1.0 and p[1, KEY.turnout] >= 1.0)
     lo, hi = p[0, KEY.veto], 1.0 - p[1, KEY.veto]
     knows = info != INFO_CODE.incomplete
     side_a, side_b, price = linkage[0], linkage[1], theta[P.linkage_price]  # targeted side payments
     points = protocol != PROTOCOL.rubinstein and (info == INFO_CODE.complete or polled)
     own_known = info == INFO_CODE.asymmetric and protocol == PROTOCOL.ultimatum and not polled
-    floors = np.empty(2)
-    polls = np.zeros((2, 2))
-    for _ in range(trials):
-        for i in range(2):  # Level II: each state's realised pivotal threshold R
-            eta = _shock(s, p[i, KEY.shock], normal_shock)
-            if single[i]:
-                r = p[i, KEY.mu] + eta + (p[i, KEY.spread] * normal(s) if p[i, KEY.spread] > 0.0 else 0.0)
-            else:
-                r = _vote_threshold(s, int(p[i, KEY.n]), p[i, KEY.mu], eta, p[i, KEY.spread], p[i, KEY.turnout],
-                                    p[i, KEY.quota])  # fmt: skip
-            shift = p[i, KEY.reverb]
-            if shift > 0.0 and uniform(s) >= p[i, KEY.backlash]:
-                shift = -shift
-            floors[i] = r + shift - p[i, KEY.side]  # i ratifies iff its own share >= floors[i]
-            if polled:
-                signal = r + poll_bias + poll_noise * normal(s) - p[i, KEY.side]
-                polls[i, 0], polls[i, 1] = signal - p[i, KEY.reverb], signal + p[i, KEY.reverb]
-        floor_a, cap_b = floors[0], 1.0 - floors[1]  # a ratifies iff x >= floor_a, b iff x <= cap_b
-        add_sample(totals, C.winset_a, C.winset_a_sq, min(max(1.0 - floor_a, 0.0), 1.0))
-        add_sample(totals, C.winset_b, C.winset_b_sq, min(max(cap_b, 0.0), 1.0))
-        totals[C.overlap] += floor_a <= cap_b and floor_a <= 1.0 and cap_b >= 0.0  # both win-sets non-empty
-
+    for t in range(n):
+        floor_a, cap_b = floors[0, t], 1.0 - floors[1, t]  # a ratifies iff x >= floor_a, b iff x <= cap_b
         if screened:
-            play_screening(screening, proposer_a, floor_a, floors[1], p[0, KEY.delta], p[1, KEY.delta], totals)
+            play_screening(screening, proposer_a, floor_a, floors[1, t], p[0, KEY.delta], p[1, KEY.delta], totals)
             continue
 
         # Level I: the offer (a's share; -1 for none) under the regime's beliefs
@@ -239,7 +295,7 @@ def kernel(
             x = _rubinstein(proposer_a, floor, cap, p[0, KEY.delta], p[1, KEY.delta]) if floor <= cap else -1.0
         elif points:
             x = _offer_at_points(protocol, info, proposer_a, polled, w, lo, hi, floor_a, cap_b,
-                                 (polls[0, 0], polls[0, 1]), (polls[1, 0], polls[1, 1]),
+                                 (polls[0, 0, t], polls[0, 1, t]), (polls[1, 0, t], polls[1, 1, t]),
                                  p[0, KEY.backlash], p[1, KEY.backlash])  # fmt: skip
         elif own_known and proposer_a:
             x = _offer_own_known(floor_a, ratify[1], forms[1], own_shares, own_values, own_best, own_cells, lo, hi)
@@ -252,8 +308,8 @@ def kernel(
         believed_a, believed_b = 1.0, 1.0
         if not knows and x >= 0.0:
             if polled:
-                believed_a = _above(x, polls[0, 0], polls[0, 1], p[0, KEY.backlash])
-                believed_b = _below(x, 1.0 - polls[1, 0], 1.0 - polls[1, 1], p[1, KEY.backlash])
+                believed_a = _above(x, polls[0, 0, t], polls[0, 1, t], p[0, KEY.backlash])
+                believed_b = _below(x, 1.0 - polls[1, 0, t], 1.0 - polls[1, 1, t], p[1, KEY.backlash])
             else:  # x is the first offer
                 believed_a, believed_b = first_believed[0], first_believed[1]
         if x < 0.0 or not _both_sign(x, lo, hi, knows, floor_a, cap_b, believed_a, believed_b):
@@ -265,7 +321,7 @@ def kernel(
         yes_a, yes_b = x >= floor_a - side_a, x <= cap_b + side_b
         if strategic:
             no_a = _strategic_no(x, second_offers[REJECTED.a], floor_a, p[0, KEY.delta], second_signed[REJECTED.a])
-            no_b = _strategic_no(1.0 - x, 1.0 - second_offers[REJECTED.b], floors[1], p[1, KEY.delta],
+            no_b = _strategic_no(1.0 - x, 1.0 - second_offers[REJECTED.b], floors[1, t], p[1, KEY.delta],
                                  second_signed[REJECTED.b])  # fmt: skip
             totals[C.strategic_no] += no_a or no_b
             yes_a, yes_b = yes_a and not no_a, yes_b and not no_b
