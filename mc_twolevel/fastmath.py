@@ -110,13 +110,6 @@ def erfc_at(x):
     return 2.0 - tail if x < 0.0 else tail
 
 
-@numba.njit(fastmath={"contract"}, error_model="numpy")
-def erfc_block(x, out, n):
-    """``out[:n] = erfc(x[:n])``."""
-    for i in range(n):
-        out[i] = erfc_at(x[i])
-
-
 @numba.njit(fastmath={"contract"})
 def exp_block(x, out, n):
     """``out[:n] = exp(x[:n])``."""
