@@ -350,8 +350,10 @@ class Study:
         if self.cluster and client is None and scheduler is None:
             check_batch_system(self.cluster["type"])  # before anything is written
         tables = self.plan_tables()
+        compile_seconds = self._compile(tables[0])
         ledger = stores.open_ledger(shards.ledger_path(store, shard), self.hash, self.spec.layout.size, description)
-        self._execute(tables, ledger, shards.next_round(self, shard), client, scheduler, workers, progress)
+        self._execute(tables, compile_seconds, ledger, shards.next_round(self, shard), client, scheduler, workers,
+                      progress)  # fmt: skip
         return True if shards.finish(store, shard, self.hash) else None
 
     def _run(self, store, client, scheduler, workers, progress):
@@ -367,24 +369,25 @@ class Study:
         if self.cluster and client is None and scheduler is None:
             check_batch_system(self.cluster["type"])  # before anything is written
         tables = self.plan_tables()
+        compile_seconds = self._compile(tables[0])
         if store is not None:
             ledger = stores.open_ledger(store, self.hash, self.spec.layout.size, description)
             shards.adopt(self, store, ledger)
         else:
             ledger = stores.MemoryLedger(self.spec.layout.size)
             if self.trials is not None:
-                self._compile(tables[0])  # the estimate times the compiled kernel
-                self._warn_if_long(tables[0], client, workers)
-        totals, trials, timings = self._execute(tables, ledger, self.next_round, client, scheduler, workers, progress)
+                self._warn_if_long(tables[0], client, workers)  # the estimate times the compiled kernel
+        totals, trials, timings = self._execute(tables, compile_seconds, ledger, self.next_round, client, scheduler,
+                                                workers, progress)  # fmt: skip
         dataset = to_dataset(self, totals, trials, timings)
         if store is not None:
             stores.write_finished(dataset, store, draft)
             shards.remove(store, self.hash)
         return dataset
 
-    def _execute(self, tables, ledger, next_round, client, scheduler, workers, progress):
-        """Run the rounds ``next_round`` plans into ``ledger``; per-point totals, trials and timings."""
-        compile_seconds = self._compile(tables[0])
+    def _execute(self, tables, compile_seconds, ledger, next_round, client, scheduler, workers, progress):
+        """Run the rounds ``next_round`` plans into ``ledger``; per-point totals, trials and timings
+        (``compile_seconds``: what compiling or loading the kernel took, before)."""
         bar = Progress(progress)
         started = time.perf_counter()
         # in this thread only without a store: a run that keeps one waits for its tasks in this thread, so
