@@ -127,14 +127,18 @@ def check_cluster(spec):
     checked = {key: CLUSTER_OPTIONS[key](key, value) for key, value in spec.items()}
     if "jobs" in checked and ({"minimum_jobs", "maximum_jobs"} & set(checked)):
         raise InputError("[cluster]: give jobs (a fixed number) or minimum_jobs/maximum_jobs, not both")
-    low, high = checked.get("minimum_jobs", 1), checked.get("maximum_jobs", checked.get("jobs", 1))
-    if "jobs" in checked:
-        low = high
+    low, high = job_bounds(checked)
     if low > high:
         raise InputError(f"[cluster] minimum_jobs = {low} is above maximum_jobs = {high}")
     if checked.get("processes", 1) > checked.get("cores", checked.get("processes", 1)):
         raise InputError("[cluster] processes may not exceed cores (each process needs a core)")
     return checked
+
+
+def job_bounds(checked):
+    """``(minimum, maximum)`` worker jobs of a checked ``[cluster]`` table (``jobs`` fixes both)."""
+    high = checked.get("maximum_jobs", checked.get("jobs", 1))
+    return (high if "jobs" in checked else checked.get("minimum_jobs", 1)), high
 
 
 def walltime_seconds(text):
@@ -328,13 +332,13 @@ def jobqueue_client(spec, announce=None):
     """A ``(client, watchdog)`` on worker jobs for ``[cluster]``, adapting between its job bounds.
 
     The job script is printed (to ``announce``, default stderr) before anything
-    is submitted.
+    is submitted. The batch system itself is checked by the study, before
+    anything is written (:func:`check_batch_system`).
     """
     from distributed import Client
 
-    kind = check_cluster(spec)["type"]
-    check_batch_system(kind)
     cluster, checked = make_cluster(spec)
+    kind = checked["type"]
     errors = _SubmitErrors()
     watched = [logging.getLogger(name) for name in ("tornado.application", "distributed.deploy.spec", "asyncio")]
     try:
@@ -343,8 +347,7 @@ def jobqueue_client(spec, announce=None):
               file=announce or sys.stderr, flush=True)  # fmt: skip
         for logger in watched:
             logger.addHandler(errors)
-        high = checked.get("maximum_jobs", checked.get("jobs", 1))
-        low = high if "jobs" in checked else checked.get("minimum_jobs", 1)
+        low, high = job_bounds(checked)
         with Client(cluster) as client:
             cluster.adapt(minimum_jobs=low, maximum_jobs=high)
             yield client, Watchdog(client, cluster, kind, checked.get("start_timeout", START_TIMEOUT), errors)
