@@ -105,7 +105,7 @@ def _run(args):
         return _show_job_script(study, args.study)
     _precision_note(study)
     out = Path(args.out) if args.out else _default_out(args.study, ".zarr")
-    finished = is_finished(out)
+    was_finished = is_finished(out)
     dataset = _run_study(study, out, args, shard=args.shard)
     if dataset is None:
         from .shards import Shard, finished, folder
@@ -114,7 +114,7 @@ def _run(args):
         print(f"shard {args.shard} done in {folder(out)}; {finished(out, count, study.hash)} of {count} shards "
               f"finished (the last to finish, or a run without --shard, assembles {out})")  # fmt: skip
         return
-    if finished:
+    if was_finished:
         print(f"{out} was already finished ({study.model}, {int(dataset.trials.sum()):,} trials); nothing to run")
     else:
         print(f"wrote {out}: {study.model}, {int(dataset.trials.sum()):,} trials, "
@@ -167,7 +167,6 @@ def _sensitivity(args):
         raise InputError(f"{args.study} has no [sample] design; add one with method, n and ranges")
     _precision_note(study)
     design = Path(args.design) if args.design else _default_out(args.study, ".zarr")
-    design.parent.mkdir(parents=True, exist_ok=True)
     results = _run_study(study, design, args, "--design")
     indices = study.analyze(results)
     out = Path(args.out) if args.out else _default_out(args.study, ".sensitivity.nc")

@@ -8,7 +8,8 @@ A magnitude is a number (a constant) or an inline table naming a family:
     direct_h = { dist = "normal", mean = 1.0, sd = 0.3 }
 
 A kernel reads three numbers ``(family, a, b)`` with :func:`magnitude`, compares
-the family with the named codes ``FAMILY.lognormal``..., and draws with :func:`draw`.
+the family with the named codes ``FAMILY.lognormal``..., and draws from its own stream
+(compliance's ``stages._draw_block`` fills a block of them).
 """
 
 import math
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 import numba
 
 from .errors import InputError
-from .rng import normal, uniform
 
 FAMILIES = {  # family -> (code, field names, test of the fields, what the test requires)
     "constant": (0, ("value",), lambda v: True, ""),
@@ -118,15 +118,3 @@ def parse_dist(value, owner):
 def magnitude(theta, slot):
     """``(family, a, b)`` of the distribution-valued parameter at ``slot`` of ``theta``."""
     return theta[slot], theta[slot + 1], theta[slot + 2]
-
-
-@numba.njit
-def draw(s, family, a, b):
-    """One draw of the distribution ``(family, a, b)`` from stream ``s``."""
-    if family == FAMILY.constant:
-        return a
-    if family == FAMILY.lognormal:
-        return a * math.exp(b * normal(s))
-    if family == FAMILY.uniform:
-        return a + (b - a) * uniform(s)
-    return a + b * normal(s)

@@ -33,11 +33,9 @@ import math
 import numba
 import numpy as np
 
-from .lanes import _bits, _from_bits, log_of_bits
+from .lanes import _LN2_HI, _LN2_LO, _bits, _from_bits, log_of_bits
 
 _LOG2E = 1.4426950408889634
-_LN2_HI = 0.6931471803691238  # ln 2 to 32 bits, so k * _LN2_HI is exact
-_LN2_LO = 1.9082149292705877e-10
 _SHIFT = 6755399441055744.0  # 1.5 * 2**52: adding it rounds to an integer in the low bits
 _SHIFT_BITS = np.float64(_SHIFT).view(np.int64)
 # exp(r) = sum c_k r^k on |r| <= ln2 / 2: interpolation at the 12 Chebyshev nodes

@@ -203,29 +203,6 @@ def uniforms_into(s, out, n):
     s.s0, s.s1, s.s2, s.s3 = s0, s1, s2, s3
 
 
-@numba.njit
-def gamma(s, shape):
-    """A Gamma(shape, 1) deviate for shape >= 1 (Marsaglia and Tsang, ACM TOMS 26, 2000)."""
-    d = shape - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
-    while True:
-        x = normal(s)
-        v = 1.0 + c * x
-        if v <= 0.0:
-            continue
-        v = v * v * v
-        u = uniform(s)
-        if u < 1.0 - 0.0331 * x * x * x * x or math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
-            return d * v
-
-
-@numba.njit
-def beta(s, a, b):
-    """A Beta(a, b) deviate for a, b >= 1."""
-    x = gamma(s, a)
-    return x / (x + gamma(s, b))
-
-
 _ACKLAM_A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
              1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)  # fmt: skip
 _ACKLAM_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,

@@ -52,9 +52,6 @@ class Shard:
             )
         return cls(int(match.group(1)), int(match.group(2)))
 
-    def __str__(self):
-        return f"{self.index}/{self.count}"
-
     def share(self, planned):
         """This shard's rows of a plan: every ``count``-th item from item ``index``."""
         return planned[self.index - 1 :: self.count]

@@ -2,7 +2,6 @@
 
 import numba
 import numpy as np
-import pytest
 from scipy import special, stats
 
 from mc_twolevel import rng
@@ -83,25 +82,10 @@ def _quantiles(p):
     return out
 
 
-@numba.njit
-def _betas(states, a, b, n):
-    s = states[0]
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = rng.beta(s, a, b)
-    return out
-
-
 def test_normal_quantile_matches_scipy():
     p = np.concatenate([np.logspace(-300, -1, 300), np.linspace(0.01, 0.99, 999), 1 - np.logspace(-12, -1, 200)])
     exact = special.ndtri(p)
     assert np.max(np.abs(_quantiles(p) - exact) / np.maximum(1, np.abs(exact))) < 1e-13
-
-
-@pytest.mark.parametrize("a, b", [(1.0, 1.0), (1.0, 7.0), (51.0, 51.0), (67.0, 34.0), (300.0, 2.0)])
-def test_beta_deviates_follow_their_distribution(a, b):
-    draws = _betas(rng.stream_state(9, (int(a), int(b))), a, b, 200_000)
-    assert stats.kstest(draws, stats.beta(a, b).cdf).pvalue > 1e-4
 
 
 def test_block_fills_continue_the_same_stream_as_single_draws():

@@ -34,7 +34,7 @@ import numpy as np
 
 from ...fastmath import log_at, normal_quantile_central, normal_quantile_tail
 from ...lanes import LANES, normals_into, uniforms_into
-from .beliefs import _participant_weights
+from .beliefs import _participant_weights, _quota_rank
 from .declarations import KEY
 
 BLOCK = 512  # trials whose draws are made together (faster than 256, and than 1024 for crowds; measured)
@@ -166,7 +166,7 @@ def _ranks(m, quota, scales, first, second, first_scale, second_scale, n):
     uniform order statistic (1 and 1 where nobody takes part, whose threshold is infinite)
     and their :func:`gamma_scales` (looked up here: a loop that gathers does not vectorise)."""
     for i in range(n):
-        k = max(math.ceil(quota * m[i] - 1e-9), 1)
+        k = _quota_rank(quota, m[i])
         rest = max(m[i] - k + 1, 1)
         first[i], second[i] = k, rest
         first_scale[i], second_scale[i] = scales[k], scales[rest]
