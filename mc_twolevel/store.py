@@ -239,7 +239,8 @@ class ZarrLedger(MemoryLedger):
         self.counters = self._valid_counters(len(self.items))
 
     def _valid_items(self):
-        rows = self._zitems.shape[0]
+        """The ledger's items up to the first unreadable or unwritten one, each chunk read once."""
+        rows, blocks = self._zitems.shape[0], [np.zeros((0, 4), dtype=np.int64)]
         for start in range(0, rows, _ITEM_ROWS_PER_CHUNK):
             try:
                 block = self._zitems[start : start + _ITEM_ROWS_PER_CHUNK]
@@ -247,12 +248,13 @@ class ZarrLedger(MemoryLedger):
                 rows = start
                 break
             unwritten = np.flatnonzero(block[:, TRIALS] <= 0)
+            blocks.append(block[: unwritten[0]] if len(unwritten) else block)
             if len(unwritten):
                 rows = start + int(unwritten[0])
                 break
         if rows != self._zitems.shape[0]:
             self._zitems.resize((rows, 4))
-        return self._zitems[:rows] if rows else np.zeros((0, 4), dtype=np.int64)
+        return np.concatenate(blocks)
 
     def _valid_counters(self, rows):
         if self._zcounters.shape[0] != rows:
