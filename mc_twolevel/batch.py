@@ -203,12 +203,27 @@ def make_cluster(spec):
     """A dask-jobqueue cluster for ``[cluster]`` (nothing submitted yet) and its checked table."""
     checked = check_cluster(spec)
     kind = checked["type"]
+    if kind == "sge":
+        _check_parallel_environment(checked.get("cores", _config(kind, "cores") or 1))
     jobqueue = _import_jobqueue()
     try:
         cluster = getattr(jobqueue, JOBQUEUE[kind])(**_options(kind, checked))
     except (TypeError, ValueError) as error:  # dask-jobqueue's word for a missing or bad setting
         raise InputError(f"[cluster]: {str(error).splitlines()[0]}") from None
     return cluster, checked
+
+
+def _check_parallel_environment(cores):
+    """SGE reserves a job's cores only through a parallel environment, whose name is each
+    site's own: without one, a worker of several threads would run on one reserved slot."""
+    directives = " ".join(_config("sge", "job-extra-directives") or [])
+    if cores > 1 and "-pe " not in f"{directives} ":
+        raise InputError(
+            f'[cluster] type = "sge" with cores = {cores}: SGE reserves several cores only through a '
+            "parallel environment, whose name your site chooses. Add it to your Dask configuration "
+            f'(~/.config/dask/jobqueue.yaml): jobqueue: sge: job-extra-directives: ["-pe smp {cores}"] '
+            "(with your site's name for smp; `qconf -spl` lists them), or set cores = 1"
+        )
 
 
 def job_script(spec):

@@ -65,6 +65,28 @@ def test_the_readme_job_script_runs_one_threaded_worker_that_retires_before_its_
     assert "#SBATCH -A" not in script and "#SBATCH -p" not in script
 
 
+@pytest.mark.parametrize(
+    ("kind", "site", "directives"),
+    [
+        ("pbs", {}, ["#PBS -l select=1:ncpus=8:mem=15GB", "#PBS -l walltime=02:00:00"]),
+        ("lsf", {}, ["#BSUB -n 8", "#BSUB -W 02:00:00"]),
+        ("sge", {"jobqueue.sge.job-extra-directives": ["-pe smp 8"]}, ["#$ -pe smp 8", "#$ -l h_rt=02:00:00"]),
+    ],
+)
+def test_other_batch_systems_reserve_the_cores_and_the_walltime_in_their_own_words(kind, site, directives):
+    with dask.config.set(site):
+        script = batch.job_script(README_CLUSTER | {"type": kind})
+    assert all(directive in script.splitlines() for directive in directives), script
+    worker = script.strip().splitlines()[-1]
+    assert "--nthreads 8" in worker and "--lifetime 6600s --lifetime-stagger 150s" in worker
+
+
+def test_sge_without_a_parallel_environment_is_refused_with_what_to_add():
+    with pytest.raises(mc.InputError, match=r'job-extra-directives: \["-pe smp 8"\]'):
+        batch.job_script(README_CLUSTER | {"type": "sge"})
+    assert "-pe" not in batch.job_script(README_CLUSTER | {"type": "sge", "cores": 1})
+
+
 def test_site_settings_come_from_the_users_dask_configuration():
     site = {"jobqueue.slurm.account": "polsci", "jobqueue.slurm.queue": "long",
             "jobqueue.slurm.job-script-prologue": ["module load python/3.11"]}  # fmt: skip
