@@ -76,31 +76,39 @@ def _exp_blocks(x, out, repeats):
         fastmath.exp_block(x, out, out.shape[0])
 
 
+BLOCKS = (256, 512, 1024)  # the old kernels filled 256 at a time; ratification fills 512, compliance 1,024
+
+
 def generators(scale):
-    """ns per normal of both generators in cache-resident blocks of 256 (the limit kernels can
-    reach), taking turns round by round; and ns per vectorised ``exp`` over such a block."""
-    block, repeats = np.empty(256), max(int(1e5 * scale), 100)
+    """ns per normal of both generators filling cache-resident blocks of each size in ``BLOCKS``
+    over and over (as kernels do), and ns per vectorised ``exp`` over such a block; every fill
+    takes its turn round by round, so a busy moment slows all of them alike."""
+    repeats = {size: max(int(2.56e7 * scale / size), 100) for size in BLOCKS}
     scalar, lane = rng.stream_state(1, (0,)), lanes.lane_state(1, (0,))
-    x = np.random.default_rng(0).normal(0.0, 1.0, 256)
-    fills = {
-        "scalar": lambda: rng.fill_normal_blocks(scalar, block, repeats),
-        "lanes": lambda: lanes.fill_normal_blocks(lane, block, repeats),
-        "exp": lambda: _exp_blocks(x, block, repeats),
-    }
-    best = {name: float("inf") for name in fills}
+    fills = {}
+    for size in BLOCKS:
+        block, x, r = np.empty(size), np.random.default_rng(0).normal(0.0, 1.0, size), repeats[size]
+        fills[("scalar", size)] = lambda b=block, r=r: rng.fill_normal_blocks(scalar, b, r)
+        fills[("lanes", size)] = lambda b=block, r=r: lanes.fill_normal_blocks(lane, b, r)
+        fills[("exp", size)] = lambda b=block, x=x, r=r: _exp_blocks(x, b, r)
+    best = dict.fromkeys(fills, float("inf"))
     for fill in fills.values():
         fill()  # compile
     for _ in range(ROUNDS):
-        for name, fill in fills.items():
+        for (name, size), fill in fills.items():
             started = time.perf_counter()
             fill()
-            best[name] = min(best[name], (time.perf_counter() - started) / (256 * repeats) * 1e9)
-    return {
-        "ns_per_normal": {"scalar": best["scalar"], "lanes": best["lanes"]},
-        "normals_per_second_per_core": {"scalar": 1e9 / best["scalar"], "lanes": 1e9 / best["lanes"]},
-        "lanes_over_scalar": best["scalar"] / best["lanes"],
-        "ns_per_exp": best["exp"],
+            best[name, size] = min(best[name, size], (time.perf_counter() - started) / (size * repeats[size]) * 1e9)
+    per_block = {
+        str(size): {
+            "ns_per_normal": {"scalar": best["scalar", size], "lanes": best["lanes", size]},
+            "normals_per_second_per_core": {"scalar": 1e9 / best["scalar", size], "lanes": 1e9 / best["lanes", size]},
+            "lanes_over_scalar": best["scalar", size] / best["lanes", size],
+            "ns_per_exp": best["exp", size],
+        }
+        for size in BLOCKS
     }
+    return {"blocks": per_block}
 
 
 # --- the models -------------------------------------------------------------------------------
@@ -112,20 +120,21 @@ def _point(model_name, params):
     return model, point, model.prepare(point), model.tables(point)
 
 
-def _kernel_and_limit_ns(model_name, params, trials, windows=15):
-    """ns per trial of the kernel on one core, and ns per normal of its generator filling blocks,
-    timed in turns over ``windows`` short windows (``trials / 10`` trials each) and the best of
-    each kept: on a shared machine both then see the same quiet moments."""
+def _kernel_and_limit_ns(model_name, params, trials, size, windows=15):
+    """ns per trial of the kernel on one core, and ns per normal of its generator filling blocks
+    of ``size`` (the kernel's own), timed in turns over ``windows`` short windows (``trials / 10``
+    trials each) and the best of each kept: on a shared machine both then see the same quiet
+    moments."""
     model, _, theta, tables = _point(model_name, params)
     task = model.task_kernel
     model.run(theta, tables, 10, task.states(0, (0,)), model.new_totals())
     n = max(int(trials) // 10, 100)
-    block, state = np.empty(256), task.states(2, (0,))
+    block, state = np.empty(size), task.states(2, (0,))
     fill = lanes.fill_normal_blocks if task.generator == "lanes" else rng.fill_normal_blocks
     fill(state, block, 1)
     started = time.perf_counter()
     model.run(theta, tables, n, task.states(1, (0,)), model.new_totals())
-    repeats = max(int((time.perf_counter() - started) / 256 / 2e-9), 10)  # about as long as a kernel window
+    repeats = max(int((time.perf_counter() - started) / size / 2e-9), 10)  # about as long as a kernel window
     kernel = limit = float("inf")
     for window in range(windows):
         started = time.perf_counter()
@@ -133,7 +142,7 @@ def _kernel_and_limit_ns(model_name, params, trials, windows=15):
         kernel = min(kernel, (time.perf_counter() - started) / n * 1e9)
         started = time.perf_counter()
         fill(state, block, repeats)
-        limit = min(limit, (time.perf_counter() - started) / (256 * repeats) * 1e9)
+        limit = min(limit, (time.perf_counter() - started) / (size * repeats) * 1e9)
     return kernel, limit
 
 
@@ -196,38 +205,41 @@ class Case:
     draws: int  # normal draws a trial
     exps: int  # vectorised exponentials a trial (compliance's stages)
     versions: object  # trials -> (vectorised NumPy, pure Python) callables, or None
+    block: int  # values the kernel's generator fills at a time (normals of one variable for a block of trials)
     kernel_trials: float
     numpy_trials: float
 
 
 CASES = [
-    Case("compliance", "compliance", COMPLIANCE, 24, 20, _compliance_versions, 4e6, 1e6),
+    Case("compliance", "compliance", COMPLIANCE, 24, 20, _compliance_versions, 1024, 4e6, 1e6),
     # 5 states x (3 lognormal t1 draws + 5 GBM steps to t2): 40 normals and 40 exponentials
-    Case("multilateral, 5 states", "multilateral", MULTILATERAL, 40, 40, _multilateral_versions, 1e6, 2e5),
-    Case("ratification, n = 1", "ratification", RATIFICATION_1, 2, 0, _ratification_versions(RATIFICATION_1), 2e7,
-         2e6),
+    Case("multilateral, 5 states", "multilateral", MULTILATERAL, 40, 40, _multilateral_versions, 1024, 1e6, 2e5),
+    Case("ratification, n = 1", "ratification", RATIFICATION_1, 2, 0, _ratification_versions(RATIFICATION_1), 512,
+         2e7, 2e6),
     # n = 101: the kernel draws the pivotal voter from its order statistic (2 shocks, and 2 gamma
     # deviates a state, a normal and a uniform each: 6 normals, and 4 uniforms at about a quarter
     # of a normal's price, left out here); the NumPy version draws all 202 voters.
     Case("ratification, n = 101", "ratification", RATIFICATION_101, 6, 0, _ratification_versions(RATIFICATION_101),
-         4e6, 1e5),
-    # a trial is a class: 2 x 4 group tastes, 16 students x (4 tastes, an aspiration, a knowledge error)
-    Case("doughnut (a class)", "doughnut", {}, 104, 0, _no_versions, 500, 0),
+         512, 4e6, 1e5),
+    # a trial is a class: 2 x 4 group tastes, 16 students x (4 tastes, an aspiration, a knowledge error);
+    # the scalar stream draws one normal at a time, so its block is only the benchmark's
+    Case("doughnut (a class)", "doughnut", {}, 104, 0, _no_versions, 256, 500, 0),
 ]  # fmt: skip
 
 
 def model_case(case, gen, scale):
     generator = mc.get_model(case.model).task_kernel.generator
     kernel_trials = max(int(case.kernel_trials * scale), 200)
-    kernel, limit = _kernel_and_limit_ns(case.model, case.params, kernel_trials)
+    kernel, limit = _kernel_and_limit_ns(case.model, case.params, kernel_trials, case.block)
     both = _kernel_ns_both_cores(case.model, case.params, kernel_trials)
     vectorised_version, pure = case.versions(max(int(case.numpy_trials * scale), 10_000))
     vectorised = best_of(vectorised_version[0]) / vectorised_version[1] * 1e9 if vectorised_version else None
     python = best_of(pure[0], repeats=1) / pure[1] * 1e9 if pure else None
-    floor = case.draws * limit + case.exps * gen["ns_per_exp"]
+    floor = case.draws * limit + case.exps * gen["blocks"][str(case.block)]["ns_per_exp"]
     return {
         "case": case.label,
         "generator": generator,
+        "block": case.block,
         "generator_ns_per_normal_beside_it": limit,
         "normal_draws_per_trial": case.draws,
         "exps_per_trial": case.exps,
@@ -375,6 +387,68 @@ def _main_job(tree, cache, folder, trials):
             "said_compiling": "compiling" in done.stderr}  # fmt: skip
 
 
+_PHASES = r"""
+import json, sys, time
+started = time.perf_counter()
+from mc_twolevel import cli, store
+from mc_twolevel.study import Study
+marks = {"imports": (started, time.perf_counter())}
+
+def timed(owner, name):
+    inner = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        begun = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            marks[name] = (begun, time.perf_counter())
+    setattr(owner, name, wrapper)
+
+for owner, name in ((Study, "_empty_results"), (store, "check_writable"), (Study, "_compile"),
+                    (Study, "_execute"), (store, "write_finished")):
+    timed(owner, name)
+sys.argv = ["mc-twolevel", *sys.argv[1:]]
+cli.main()
+marks["figure"] = (marks["write_finished"][1], time.perf_counter())
+print(json.dumps({name: end - begun for name, (begun, end) in marks.items()}))
+"""
+PHASES = {  # what each timed step of the warm main job does
+    "imports": "Python's imports (numba, pandas, xarray, zarr, Dask)",
+    "_empty_results": "the results' layout in xarray (its first use imports dask.array)",
+    "check_writable": "the store composed in memory before any compute (Zarr, an array at a time)",
+    "_compile": "loading the compiled kernel from numba's cache",
+    "_execute": "the compute (the trials, on the local pool of threads)",
+    "write_finished": "the final write (the draft filled in, then put on disk)",
+    "figure": "the figure (matplotlib's import, constrained layout, drawing, the PNG)",
+}
+
+
+def main_job_phases(tree, scale):
+    """Seconds of each step of a warm main job from ``tree`` (a fresh process, timers wrapped
+    round the steps), and the wall time of the whole process; "the rest" is Python's start and
+    everything between the steps."""
+    trials = [] if scale == 1.0 else ["--trials", str(int(12e6 * scale))]
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    with tempfile.TemporaryDirectory() as folder:
+        command = [
+            sys.executable,
+            "-c",
+            _PHASES,
+            "run",
+            str(MAIN_JOB),
+            "--plot",
+            "--out",
+            f"{folder}/job.zarr",
+            *trials,
+        ]
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, cwd=folder, check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+    seconds = json.loads(done.stdout.strip().splitlines()[-1])
+    seconds["rest"] = wall - sum(seconds.values())
+    return {"wall_seconds": wall, "seconds": seconds}
+
+
 def main_job(trees, scale):
     """The main job cold (an empty numba cache) then warm, from each tree."""
     trials = None if scale == 1.0 else int(12e6 * scale)
@@ -410,6 +484,7 @@ def measure(quick, old_tree, total_trials, largest_memory):
     results["memory"] = memory(scale, largest_memory)
     trees = {"new": ROOT} | ({"old": Path(old_tree)} if old_tree else {})
     results["main_job"] = main_job(trees, scale)
+    results["main_job_phases"] = main_job_phases(ROOT, scale)
     load.append(machine_load())
     results["load_average"] = load
     return results
@@ -421,11 +496,16 @@ def _fmt(value, spec):
 
 MODEL_ROWS = [
     ("generator", "generator", "{}"),
+    ("values its generator fills at a time", "block", "{:d}"),
     ("normal draws per trial", "normal_draws_per_trial", "{:d}"),
     ("vectorised exp per trial", "exps_per_trial", "{:d}"),
     ("kernel ns per trial, one core", "kernel_ns_per_trial", "{:.1f}"),
     ("kernel trials per second per core", "kernel_trials_per_second_per_core", "{:.3g}"),
-    ("its generator's ns per normal, timed in turns with it", "generator_ns_per_normal_beside_it", "{:.2f}"),
+    (
+        "its generator's ns per normal at that block, timed in turns with it",
+        "generator_ns_per_normal_beside_it",
+        "{:.2f}",
+    ),
     ("share of its generator's limit (draws x ns per draw / ns per trial)", "share_of_generator_limit", "{:.2f}"),
     ("share of the draws-and-exp floor", "share_of_draw_and_exp_floor", "{:.2f}"),
     ("kernel ns per trial, both cores (wall)", "kernel_ns_per_trial_both_cores", "{:.1f}"),
@@ -441,14 +521,14 @@ def to_markdown(r):
     g, p, m = r["generators"], r["parallel"], r["memory"]["peak_rss_mib_after"]
     loads = ", ".join(f"{x:.1f}" for x in r["load_average"])
     lines = [f"Machine: {r['machine']}; 1-minute load average during the run: {loads} (2 cores, shared)", "",
-             "## Generators (cache-resident blocks of 256, taking turns, best of 5)", "",
-             "| | ns per normal | normals per second per core |", "|---|---|---|",
-             f"| old: scalar xoshiro256** + ziggurat (`rng`) | {g['ns_per_normal']['scalar']:.2f} | "
-             f"{g['normals_per_second_per_core']['scalar']:.3g} |",
-             f"| new: 8 xoshiro256** lanes + Box-Muller (`lanes`) | {g['ns_per_normal']['lanes']:.2f} | "
-             f"{g['normals_per_second_per_core']['lanes']:.3g} |", "",
-             f"New over old: **{g['lanes_over_scalar']:.2f}x** normals per second per core. A vectorised "
-             f"`exp` (`fastmath`) costs {g['ns_per_exp']:.2f} ns an element in the same run.", "",
+             "## Generators (cache-resident blocks, filled over and over, taking turns, best of 5)", "",
+             "| values a fill | old: scalar xoshiro256** + ziggurat (`rng`), ns per normal | new: 8 xoshiro256** "
+             "lanes + Box-Muller (`lanes`), ns per normal | new over old, normals per second per core | "
+             "vectorised `exp` (`fastmath`), ns an element |", "|---|---|---|---|---|",
+             *(f"| {size} | {b['ns_per_normal']['scalar']:.2f} | {b['ns_per_normal']['lanes']:.2f} | "
+               f"**{b['lanes_over_scalar']:.2f}x** | {b['ns_per_exp']:.2f} |" for size, b in g["blocks"].items()), "",
+             "The old kernels filled 256 values at a time; compliance and multilateral now fill 1,024, "
+             "ratification 512.", "",
              "## Models", "", "| | " + " | ".join(c["case"] for c in r["models"]) + " |",
              "|---|" + "---|" * len(r["models"])]  # fmt: skip
     for heading, key, spec in MODEL_ROWS:
@@ -480,6 +560,12 @@ def to_markdown(r):
         for kind, run in runs.items():
             lines.append(f"| {tree} | {kind} | {run['wall_seconds']:.1f} | {run['compute_seconds']:.1f} | "
                          f"{run['overhead_seconds']:.1f} | {'yes' if run['said_compiling'] else 'no'} |")  # fmt: skip
+    if "main_job_phases" in r:
+        phases = r["main_job_phases"]
+        lines += ["", f"Where a warm main job's time goes (new tree, another fresh process: "
+                  f"{phases['wall_seconds']:.1f} s wall):", "", "| step | seconds |", "|---|---|"]  # fmt: skip
+        described = PHASES | {"rest": "Python's start, and everything between the steps"}
+        lines += [f"| {described[name]} | {seconds:.2f} |" for name, seconds in phases["seconds"].items()]
     return "\n".join(lines) + "\n"
 
 
