@@ -16,6 +16,7 @@ from mc_twolevel.models import doughnut
 from mc_twolevel.rng import stream_state
 
 kernel = importlib.import_module("mc_twolevel.models.doughnut.kernel")
+deal_space = importlib.import_module("mc_twolevel.models.doughnut.deals")
 
 DEFAULT_TOTAL = sum(t["count"] for t in doughnut.DEFAULT_BOX)
 
@@ -306,3 +307,38 @@ def test_a_bad_box_is_refused_by_name(box, words):
         mc.simulate("doughnut", {"box": box}, trials=10)
     for word in words:
         assert word in str(error.value)
+
+
+def test_classes_of_different_sizes_share_the_deal_space_and_keep_their_results():
+    """The deal space is enumerated once for points differing only in class size; the
+    negotiator's weights (pool doughnuts over the group size) are each point's own, so the
+    counts equal those of a plan made from scratch."""
+    small, large = ({"n_students": n, "rounds": 1, "trades": False} for n in (8, 20))
+    model = mc.get_model("doughnut")
+    fresh = []
+    for params in (small, large):
+        deal_space._deal_space.cache_clear()
+        fresh.append(_counts(model, params))
+    (weights_small, rest_small), (weights_large, rest_large) = (
+        _weights_and_rest(model.tables(model.params.resolve(params))) for params in (small, large)
+    )
+    assert all(a is b for a, b in zip(rest_small, rest_large, strict=True))
+    pool, eaten = rest_small[-1][:, :, 0], rest_small[-1][:, :, 1]  # key_counts
+    for size, weights in ((4, weights_small), (10, weights_large)):
+        assert np.array_equal(weights, (pool / size + eaten).transpose(0, 2, 1))
+    assert [_counts(model, small), _counts(model, large)] == fresh
+    assert fresh[0] != fresh[1]
+
+
+def _counts(model, params):
+    """The kernel's counts for 40 classes at ``params`` (one chunk, a fixed seed)."""
+    point = model.params.resolve(params)
+    totals = model.new_totals()
+    model.run(model.prepare(point), model.tables(point), 40, model.task_kernel.states(5, (0, 0)), totals)
+    return totals.tolist()
+
+
+def _weights_and_rest(tables):
+    """A doughnut plan's ``key_weights``, and its other tables (``key_counts`` last)."""
+    counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, *after = tables
+    return key_weights, (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, *after, key_counts)
