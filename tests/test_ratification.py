@@ -268,6 +268,14 @@ def test_the_cutoff_type_is_indifferent_and_the_offers_are_optimal(lo, width, de
             assert game.proposer_value(other, lo, hi, delta_r, delta_p) <= value + 1e-9
 
 
+def test_the_screening_equilibrium_at_delta_one_half_is_the_closed_form():
+    # R ~ U[0, 1], delta = 1/2: c = 2(1 - delta)/(4 - 3 delta) = 0.4, x1 = c + delta (1 - c)/2 = 0.55,
+    # x2 = (1 + c)/2 = 0.7
+    from mc_twolevel.models.ratification import renegotiation as game
+
+    assert tuple(game.equilibrium(0.0, 1.0, 0.5, 0.5)) == pytest.approx((0.4, 0.55, 0.7), abs=1e-12)
+
+
 @pytest.mark.parametrize("mu, shock, delta", [(0.5, 0.5, 0.5), (0.6, 0.3, 0.8), (0.3, 0.6, 0.2)])
 @pytest.mark.parametrize("proposer", ["a", "b"])
 def test_in_equilibrium_no_type_below_the_cutoff_rejects(mu, shock, delta, proposer):
