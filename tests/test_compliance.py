@@ -286,3 +286,22 @@ def test_mean_q_is_the_probability_of_compliance_whatever_the_dynamics(oppose):
     gap = float(ds.mean_q_h - ds.p_comply_h)
     se = np.hypot(float(ds.mean_q_h_se), float(ds.p_comply_h_se))  # conservative: the two correlate positively
     assert abs(gap) < 4 * se, f"mean_q_h {float(ds.mean_q_h):.5f} vs p_comply_h {float(ds.p_comply_h):.5f} ({gap:.2e})"
+
+
+@pytest.mark.parametrize("screen", ["reciprocated", "alone"])
+@pytest.mark.parametrize("reciprocity", ["retaliation", "assurance"])
+def test_screening_outcomes_agree_with_numpy_reference_where_q_is_exact(screen, reciprocity):
+    # Without volatility or revolutions the t1 -> t2 path is deterministic (drift and lock-in only), so
+    # q is 0 or 1 in both implementations and p_insincere and compliance given (in)sincere carry no
+    # nested-estimation bias: they must agree in law.
+    params = RICH | {"vol": 0.0, "shock_rate": 0.0, "drift": 0.03, "gov2_f": -0.1, "recip_h": {"dist": "uniform",
+                     "low": 0.0, "high": 1.0}, "reciprocity": reciprocity, "screen": screen, "inner_trials": 4}  # fmt: skip
+    n = 100_000
+    ds = mc.simulate("compliance", params, trials=n, seed=49)
+    point = mc.get_model("compliance").params.resolve(params)
+    result = reference(point, n, seed=50)
+    for state in ("h", "f"):
+        for name in (f"p_insincere_{state}", f"p_comply_{state}_given_insincere", f"p_comply_{state}_given_sincere"):
+            _compare(ds, name, *result[name])
+        total, count = result[f"mean_q_{state}"]
+        _compare(ds, f"mean_q_{state}", total, count)  # q is 0 or 1: its mean is a share

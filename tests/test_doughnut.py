@@ -142,21 +142,27 @@ def test_a_sprinkled_reward_doughnut_handed_across_moves_the_sprinkles_with_the_
     assert (handed[2] - kept[2], handed[3] - kept[3]) == (-1, 1)
 
 
-def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw():
+@pytest.fixture(scope="module")
+def indifferent_class():
+    """All doughnuts worth the same to all, nobody envious, every voter content with nothing."""
+    return mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=6, workers=1)
+
+
+def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw(indifferent_class):
     """All doughnuts worth the same to all, nobody envious, everything passes: every deal
     splitting the 7 as 3-4 or 4-3 is equally good, so the negotiators' 4 doughnuts are a
     uniform draw of 4 from 11 and hold a sprinkled one with probability
     1 - C(8, 4) / C(11, 4) = 1 - 70/330 = 0.788."""
     blind = 1 - math.comb(8, 4) / math.comb(11, 4)
     assert blind == pytest.approx(0.7879, abs=1e-4)
-    ds = mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=6, workers=1)
+    ds = indifferent_class
     assert float(ds.p_success) == 1.0 and float(ds.p_agree) == 1.0 and float(ds.p_invol) == 0.0
     assert abs(float(ds.p_sprinkles_reward) - blind) < 5 * float(ds.p_sprinkles_reward_se)
     for group in "ab":  # each doughnut is a group's with probability 1/2: 3 sprinkled x 1/2
         assert abs(float(ds[f"mean_sprinkles_{group}"]) - 1.5) < 5 * float(ds[f"mean_sprinkles_{group}_se"]), group
 
 
-def test_the_indifferent_class_splits_three_four_either_way_moves_its_deal_and_pays_nobody():
+def test_the_indifferent_class_splits_three_four_either_way_moves_its_deal_and_pays_nobody(indifferent_class):
     """The same class. The final deal splits the 7 as 3-4 or 4-3 (the Nash products of other
     splits are smaller: (2 + 2/8)(2 + 5/8) = 5.91 < 5.94), and swapping the groups maps the class
     onto itself, so each split has probability 1/2. Every opening offer maximises its maker's own
@@ -165,8 +171,7 @@ def test_the_indifferent_class_splits_three_four_either_way_moves_its_deal_and_p
     which is none (``p_trade = 0``), differs from both: ``p_deal_moved = 1``. Every voter approves
     with a margin of at least 3/8 known to within noise_2 = 0.001, so nobody believes a side
     payment could raise the chance of success, and none is made."""
-    ds = mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=13, workers=1)
-    assert float(ds.p_success) == 1.0
+    ds = indifferent_class
     for k in (3, 4):
         at = ds.p_split.sel(split=k)
         assert abs(float(at) - 0.5) < 4 * math.sqrt(0.25 / 400), (k, float(at))
@@ -206,6 +211,7 @@ def test_a_side_payment_wins_the_wavering_voter_as_often_as_the_negotiator_misju
     assert abs(side - expected) < 4 * se, f"p_side_payment {side:.4f} +/- {se:.4f}, derived {expected:.4f}"
     assert float(ds.p_agree) == 1.0
     assert_within(ds, "p_success", phi(g) ** 2, sigmas=4)
+    assert_within(ds, "p_invol", 1 - phi(g) ** 2, sigmas=4)
     assert_within(ds, "mean_doughnuts_a", 1.5 * phi(g) ** 2, sigmas=4)
     assert_within(ds, "mean_doughnuts_b", 1.5 * phi(g) ** 2, sigmas=4)
 
