@@ -157,7 +157,7 @@ def test_kernel_agrees_with_numpy_reference(params):
 @given(params=points, screen=st.sampled_from(["reciprocated", "alone"]))
 def test_screening_agrees_with_numpy_reference(params, screen):
     # q is unbiased in both (mean_q); p_insincere carries each estimator's own O(1/inner) bias,
-    # so it is compared where q is exact (no volatility) or with many inner draws.
+    # so it is compared where q is exact (test_screening_outcomes_agree_with_numpy_reference_where_q_is_exact).
     params = params | {"inner_trials": 400, "screen": screen, "periods": 1}
     n = 20_000
     ds = mc.simulate("compliance", params, trials=n, seed=31)

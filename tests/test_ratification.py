@@ -171,6 +171,8 @@ def test_invariants(params):
     assert counts["p_agree"] == counts["p_ratified"] + counts["p_invol"]
     if params["info"] == "complete":
         assert counts["p_invol"] == 0
+        if params["veto_a"] == params["veto_b"] == 0:  # informed negotiators sign exactly where win-sets overlap
+            assert round(float(ds.p_overlap * ds.p_overlap_n)) == counts["p_ratified"]
     for name in ("mean_payoff_a", "mean_payoff_b", "mean_winset_a", "mean_winset_b"):
         assert 0.0 <= float(ds[name]) <= 1.0
     if counts["p_ratified"]:
