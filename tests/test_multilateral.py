@@ -95,3 +95,11 @@ def test_a_thousand_states_run():
     ds = mc.simulate("multilateral", {"n_states": 1000, "pill1": 10.0}, trials=200, seed=10)
     assert ds.sizes["complying"] == 1001
     assert float(ds.p_complying.sum()) == pytest.approx(1.0)
+
+
+def test_adherence_of_every_state_is_the_product_of_each_ones():
+    # without a pro-law lobby a state adheres iff J + L > K: 5/6 for J, L, K ~ U(0, 1), independently
+    uniform = {"dist": "uniform", "low": 0.0, "high": 1.0}
+    params = {"direct": uniform, "oppose": uniform, "recip": uniform, "pill1": 0.0, "gov1": 0.0, "n_states": 3}
+    ds = mc.simulate("multilateral", params, trials=100_000, seed=12)
+    assert_within(ds, "p_adhere", (5 / 6) ** 3, sigmas=4)
