@@ -357,21 +357,18 @@ def plot_sensitivity(indices, path):
 
 
 def plot_store(store, out=None, dataset=None):
-    """Draw the standard figures of a finished store (or sensitivity indices); returns the PNG paths.
+    """Draw the standard figures of a finished store (or sensitivity indices) into ``out``
+    (default: beside the store; made if missing); returns the PNG paths.
 
     ``dataset`` is the store's finished Dataset when the caller has it in memory (a run
-    that just wrote it), so it is not read back.
+    that just wrote it), so it is not read back. A ``.nc`` file is read once, whichever
+    kind it holds.
     """
     store = Path(store)
-    if (
-        dataset is None
-        and store.suffix == ".nc"
-        and xr.load_dataset(store).attrs.get("kind") == schema.SENSITIVITY_KIND
-    ):
-        folder = Path(out) if out else store.parent
-        return [plot_sensitivity(xr.load_dataset(store), folder / f"{store.stem}.png")]
     dataset = _load(store) if dataset is None else dataset
     folder = Path(out) if out else store.parent
     folder.mkdir(parents=True, exist_ok=True)
+    if dataset.attrs.get("kind") == schema.SENSITIVITY_KIND:
+        return [plot_sensitivity(dataset, folder / f"{store.stem}.png")]
     names = json.loads(dataset.attrs.get(schema.PLOT_OUTPUTS, "null"))
     return [plot_dataset(dataset, folder / f"{store.stem}.png", names)]

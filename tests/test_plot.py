@@ -5,10 +5,16 @@ designs against their parameters, and one point without a crash."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import xarray as xr
+from ishigami_model import MODEL as ISHIGAMI
 from matplotlib.collections import PathCollection, PolyCollection
 
 import mc_twolevel as mc
-from mc_twolevel.plot import MIN_PROBABILITY_SPAN, figure, plot_dataset
+from mc_twolevel import plot
+from mc_twolevel.plot import MIN_PROBABILITY_SPAN, figure, plot_dataset, plot_store
+from mc_twolevel.store import write_dataset
+
+mc.register(ISHIGAMI)
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +90,17 @@ def test_choices_and_switches_are_categories_on_the_axis():
         "reciprocity = retaliation",
     ]
     plt.close(fig)
+
+
+def test_a_netcdf_file_is_read_once_whichever_kind_it_holds(tmp_path, monkeypatch):
+    sample = {"method": "sobol", "n": 16, "ranges": {"x1": [-3.0, 3.0], "x2": [-3.0, 3.0]}}
+    study = mc.Study("ishigami", sample=sample, trials=2, seed=5)
+    study.run(store=tmp_path / "design.nc", workers=1)
+    write_dataset(study.analyze(xr.load_dataset(tmp_path / "design.nc")), tmp_path / "design.sensitivity.nc")
+    reads, load = [], xr.load_dataset
+    monkeypatch.setattr(plot.xr, "load_dataset", lambda path, **kw: reads.append(path) or load(path, **kw))
+    for name in ("design.nc", "design.sensitivity.nc"):
+        reads.clear()
+        (png,) = plot_store(tmp_path / name, out=tmp_path / "new" / "figures")  # a folder not made yet
+        assert reads == [tmp_path / name]
+        assert png == tmp_path / "new" / "figures" / name.replace(".nc", ".png") and png.stat().st_size > 10_000
