@@ -46,7 +46,6 @@ import time
 import tomllib
 import warnings
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +56,7 @@ from .batch import check_batch_system, check_cluster
 from .errors import InputError
 from .parallel import Progress, executor
 from .registry import get_model
-from .results import coordinate, label, to_dataset
+from .results import coordinate, label, to_dataset, version
 
 DEFAULT_TRIALS = 1_000_000
 LONG_RUN_TRIALS = 10**8  # a run without a store beyond this many trials warns first
