@@ -4,6 +4,7 @@ designs against their parameters, one point without a crash, and no pyplot."""
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -112,3 +113,13 @@ def test_a_store_is_drawn_without_pyplot(cube, tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [str(tmp_path / "cube.png"), "False"]
     assert (tmp_path / "cube.png").stat().st_size > 10_000
+
+
+def test_a_vector_output_of_one_value_is_drawn_without_a_warning():
+    """One compliance period: ``p_survive`` is a vector of one value along ``period``."""
+    results = mc.sweep("compliance", grid={"horizon": [0.0, 5.0]}, trials=2_000, seed=4, workers=1)
+    assert results.sizes["period"] == 1 and "period" in results["p_survive"].dims
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = figure(results, ["p_survive"])
+    assert fig.axes[0].get_xlim()[0] < 1.0 < fig.axes[0].get_xlim()[1]
