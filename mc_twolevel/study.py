@@ -34,6 +34,7 @@ nor ``plot`` changes the numbers, so neither is part of the study's hash.
 """
 
 import difflib
+import functools
 import hashlib
 import itertools
 import json
@@ -387,17 +388,16 @@ class Study:
 
     def _execute(self, tables, compile_seconds, ledger, next_round, client, scheduler, workers, progress):
         """Run the rounds ``next_round`` plans into ``ledger``; per-point totals, trials and timings
-        (``compile_seconds``: what compiling or loading the kernel took, before)."""
+        (``compile_seconds``: what compiling or loading the kernel took, before). The executor is
+        started only if an item is left to compute (:func:`~mc_twolevel.engine.execute`)."""
         bar = Progress(progress)
         started = time.perf_counter()
         # in this thread only without a store: a run that keeps one waits for its tasks in this thread, so
         # that a signal is handled at once (a kernel running here would hold it until the kernel returns)
         serial = workers == 1 and not isinstance(ledger, stores.ZarrLedger) and client is None and scheduler is None
+        start = functools.partial(executor, client, scheduler, workers, self.cluster, serial)
         try:
-            with executor(client, scheduler, workers, self.cluster, serial) as runner:
-                totals, trials = engine.execute(
-                    self.spec, self.thetas, tables, self.seed, ledger, next_round, runner, bar
-                )
+            totals, trials = engine.execute(self.spec, self.thetas, tables, self.seed, ledger, next_round, start, bar)
         finally:
             bar.close()
         return totals, trials, {"compile_seconds": compile_seconds, "run_seconds": time.perf_counter() - started}
