@@ -324,22 +324,14 @@ class JobqueueExecutor(DaskExecutor):
         super().__init__(client)
         self.watchdog = watchdog
 
-    def map_unordered(self, fn, calls):
-        from distributed import as_completed
-
-        futures = [self.client.submit(fn, *args, pure=False) for args in calls]
-        index = {f.key: i for i, f in enumerate(futures)}
-        completed = as_completed(futures, with_results=True)
-        try:
-            while completed.count():
-                if not completed.has_ready():
-                    self.watchdog.check()
-                    time.sleep(_POLL)
-                    continue
-                future, result = next(completed)
-                yield index[future.key], result
-        finally:
-            self.client.cancel(futures)
+    def _finishing(self, completed):
+        """The finished tasks, checking on the worker jobs (``watchdog``) while none is ready."""
+        while completed.count():
+            if completed.has_ready():
+                yield next(completed)
+            else:
+                self.watchdog.check()
+                time.sleep(_POLL)
 
 
 @contextlib.contextmanager
