@@ -171,11 +171,17 @@ def _config(kind, key, default=None):
 
 
 def _import_jobqueue():
-    """dask_jobqueue, without the SIGINT handler it installs on import (Ctrl-C would exit 0)."""
+    """dask_jobqueue, without the SIGINT handler it installs on import (Ctrl-C would exit 0), and
+    with its default settings in Dask's configuration: imported first inside a user's
+    ``dask.config.set`` block, they are dropped when the block ends, with the block's changes."""
+    import dask
+
     previous = signal.getsignal(signal.SIGINT)
     import dask_jobqueue
 
     signal.signal(signal.SIGINT, previous)
+    if "jobqueue" not in dask.config.config:
+        dask_jobqueue.config.reconfigure()
     return dask_jobqueue
 
 

@@ -88,6 +88,18 @@ def test_sge_without_a_parallel_environment_is_refused_with_what_to_add():
     assert "-pe" not in batch.job_script(README_CLUSTER | {"type": "sge", "cores": 1})
 
 
+def test_settings_of_a_finished_dask_config_block_leave_the_defaults_in_place():
+    """Run in a fresh process, so that dask_jobqueue is first imported inside the block."""
+    script = (
+        "import dask\nfrom mc_twolevel import batch\nspec = {'type': 'slurm', 'cores': 2, 'memory': '2GB'}\n"
+        "with dask.config.set({'jobqueue.slurm.account': 'polsci'}):\n    inside = batch.job_script(spec)\n"
+        "after = batch.job_script(spec)\nprint('#SBATCH -A polsci' in inside, '#SBATCH -A' in after)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
+
+
 def test_site_settings_come_from_the_users_dask_configuration():
     site = {"jobqueue.slurm.account": "polsci", "jobqueue.slurm.queue": "long",
             "jobqueue.slurm.job-script-prologue": ["module load python/3.11"]}  # fmt: skip
