@@ -475,7 +475,7 @@ class Study:
             f"roughly {duration} on {cores} core(s) at the speed just measured. Nothing is kept if it "
             "is interrupted; pass store=PATH to make it resumable (and progress=True to see a bar).",
             LongRunWarning,
-            stacklevel=3,
+            stacklevel=_outside_the_package(),
         )
 
     def _compile(self, tables):
@@ -489,6 +489,16 @@ class Study:
         finally:
             notice.cancel()
         return time.perf_counter() - started
+
+
+def _outside_the_package():
+    """The ``stacklevel`` at which a warning raised by the caller of this function names the
+    first line outside this package: the user's own call, whichever API function led here."""
+    package = str(Path(__file__).parent)
+    frame, level = sys._getframe(2), 2  # stacklevel 1 is the caller itself, 2 its caller
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _in_cache(kernel):
