@@ -428,6 +428,12 @@ REFERENCE_SIGMAS = 5
         ),
         pytest.param(CREDIT_CLASS | {"rounds": 1, "noise_1": 0.2}, 4000, 2000, id="ten-students-credit-one-round"),
         pytest.param(CREDIT_CLASS, 4000, 2000, id="ten-students-credit-two-rounds"),
+        pytest.param(
+            CREDIT_CLASS | {"base_value": 0.0, "credit": 0, "aspiration": 0.2},
+            4000,
+            2000,
+            id="ten-students-tastes-alone",
+        ),
     ],
 )
 def test_whole_classes_agree_with_the_numpy_reference(params, kernel_classes, reference_classes):
@@ -435,8 +441,10 @@ def test_whole_classes_agree_with_the_numpy_reference(params, kernel_classes, re
     class played from the exercise's description with NumPy, its own draws), each within
     5 standard errors of the difference of the two estimates. The settings: the defaults
     (agreement nearly sure, trades common); demanding groups without trades (a fifth of the
-    deals voted down, side payments in a quarter of the classes); and a class of ten with a
-    small box and 2 credit points, in one round and in two (uneven splits, trades, credit)."""
+    deals voted down, side payments in a quarter of the classes); a class of ten with a
+    small box and 2 credit points, in one round and in two (uneven splits, trades, credit); and
+    that class with doughnuts worth nothing but what tastes make them and no credit, where a
+    quarter of the classes find no deal worth anything."""
     ds = mc.simulate("doughnut", params, trials=kernel_classes, seed=41, workers=1, progress=False)
     point = doughnut.PARAMS.resolve(params)
     expected = reference.simulate_classes(point, reference_classes, seed=42)
