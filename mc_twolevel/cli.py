@@ -213,11 +213,25 @@ def _check(args):
     return 0 if worst < 5 else 1
 
 
+def _whole_number(text, low):
+    """A whole number >= ``low``, written as a study file may write it (``20000``, ``20_000``, ``2e4``)."""
+    try:
+        value = float(text) if any(c in text for c in ".eE") else int(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value != int(value) or value < low:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= {low} (such as 20000, 20_000 or 2e4), got {text!r}"
+        )
+    return int(value)
+
+
 def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
+    return _whole_number(text, 1)
+
+
+def _seed(text):
+    return _whole_number(text, 0)
 
 
 def _running_options(command, study_help, handler):
@@ -230,7 +244,7 @@ def _running_options(command, study_help, handler):
     where.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
     where.add_argument("--scheduler-file", help="a Dask scheduler file (dask-scheduler --scheduler-file) to connect to")
     command.add_argument("--trials", type=_positive, help="trials per point (overrides the study)")
-    command.add_argument("--seed", type=int, help="seed (overrides the study)")
+    command.add_argument("--seed", type=_seed, help="seed (overrides the study)")
     command.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
     command.set_defaults(handler=handler)
 

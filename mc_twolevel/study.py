@@ -255,11 +255,11 @@ class Study:
 
     @classmethod
     def from_dict(cls, raw, source="study"):
-        unknown = set(raw) - KEYS
+        unknown = sorted(set(raw) - KEYS)
         if unknown:
-            raise InputError(
-                f"{source}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(KEYS))}"
-            )
+            matches = difflib.get_close_matches(unknown[0], KEYS, n=1)
+            hint = f" (did you mean {matches[0]!r}?)" if matches else ""
+            raise InputError(f"{source}: unknown key(s) {', '.join(unknown)}{hint}; allowed: {', '.join(sorted(KEYS))}")
         if "model" not in raw:
             raise InputError(f'{source}: no model named; add e.g. model = "compliance"')
         return cls(**raw)

@@ -59,3 +59,34 @@ def test_a_coarse_precision_target_is_told_about_whole_chunks(capsys):
     assert "needs at most about 385 trials" in err and "chunk_trials = 512 and max_trials = 1_048_576" in err
     _precision_note(mc.Study("compliance", precision=0.05, chunk_trials=512, max_trials=1_048_576))
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("text, expected", [("20000", 20_000), ("20_000", 20_000), ("2e4", 20_000), ("1.5e3", 1_500)])
+def test_trials_and_seeds_on_the_command_line_are_written_as_in_a_study_file(text, expected):
+    assert parser().parse_args(["check", "--trials", text]).trials == expected
+    assert parser().parse_args(["run", "s.toml", "--seed", text]).seed == expected
+
+
+@pytest.mark.parametrize("option, text", [("--trials", "0"), ("--trials", "1.5"), ("--trials", "many"),
+                                          ("--trials", "inf"), ("--seed", "-1"), ("--seed", "abc")])  # fmt: skip
+def test_a_bad_count_or_seed_is_one_line_naming_what_is_expected(option, text, capsys):
+    with pytest.raises(SystemExit) as ended:
+        parser().parse_args(["run", "s.toml", option, text])
+    assert ended.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"argument {option}: expected a whole number >= " in last and repr(text) in last
+    assert "_positive" not in last and "invalid" not in last
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [('model = "compliance"\ntrial = 2_000\n', ["unknown key(s) trial", "did you mean 'trials'"]),
+     ('model = "compliance"\n[params]\nsequential = "yes"\n', ["sequential = 'yes'", "true or false", "unquoted"])],
+)  # fmt: skip
+def test_a_misspelt_key_or_a_quoted_switch_is_said_in_the_study_files_terms(text, words, tmp_path, capsys):
+    study = tmp_path / "bad.toml"
+    study.write_text(text)
+    assert main(["run", str(study), "--out", str(tmp_path / "x.zarr")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert all(word in err for word in words), err
+    assert "False, True" not in err
