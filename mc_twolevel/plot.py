@@ -43,14 +43,33 @@ def output_names(dataset):
     return [o.name for o in get_model(dataset.attrs[schema.MODEL]).outputs if o.name in dataset]
 
 
+def _not_ours(path):
+    return InputError(f"{path} is not a store or analysis written by mc_twolevel (mc-twolevel run or sensitivity)")
+
+
+def _load_netcdf(path):
+    """A NetCDF file this package wrote: results, or a sensitivity analysis."""
+    try:
+        dataset = xr.load_dataset(path, engine="h5netcdf")
+    except (OSError, ValueError):
+        raise _not_ours(path) from None
+    if dataset.attrs.get("kind") != schema.SENSITIVITY_KIND and schema.HASH not in dataset.attrs:
+        raise _not_ours(path)
+    return dataset
+
+
 def _load(path):
     path = Path(path)
     if path.suffix == ".nc":
-        return xr.load_dataset(path)
+        return _load_netcdf(path)
     try:
         attrs = xr.open_zarr(path, consolidated=False).attrs
     except (FileNotFoundError, ValueError, KeyError):
         raise InputError(f"{path} is not a finished mc_twolevel store") from None
+    if attrs.get("kind") == schema.SENSITIVITY_KIND:  # an analysis written whole (sensitivity --out PATH.zarr)
+        return xr.open_zarr(path, consolidated=False).load()
+    if schema.HASH not in attrs:
+        raise _not_ours(path)
     dataset = open_finished(path, attrs.get(schema.HASH))
     if dataset is None:
         raise InputError(f"{path} is not finished; run the study again to complete it")
@@ -363,15 +382,10 @@ def plot_store(store, out=None, dataset=None):
     that just wrote it), so it is not read back.
     """
     store = Path(store)
-    if (
-        dataset is None
-        and store.suffix == ".nc"
-        and xr.load_dataset(store).attrs.get("kind") == schema.SENSITIVITY_KIND
-    ):
-        folder = Path(out) if out else store.parent
-        return [plot_sensitivity(xr.load_dataset(store), folder / f"{store.stem}.png")]
     dataset = _load(store) if dataset is None else dataset
     folder = Path(out) if out else store.parent
     folder.mkdir(parents=True, exist_ok=True)
+    if dataset.attrs.get("kind") == schema.SENSITIVITY_KIND:
+        return [plot_sensitivity(dataset, folder / f"{store.stem}.png")]
     names = json.loads(dataset.attrs.get(schema.PLOT_OUTPUTS, "null"))
     return [plot_dataset(dataset, folder / f"{store.stem}.png", names)]

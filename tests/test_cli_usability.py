@@ -90,3 +90,25 @@ def test_a_misspelt_key_or_a_quoted_switch_is_said_in_the_study_files_terms(text
     err = " ".join(capsys.readouterr().err.split())
     assert all(word in err for word in words), err
     assert "False, True" not in err
+
+
+def test_plot_refuses_what_it_did_not_write_and_draws_an_analysis_into_a_new_folder(tmp_path, capsys):
+    import numpy as np
+    import xarray as xr
+
+    foreign = xr.Dataset({"a": ("x", np.arange(3.0))})
+    foreign.to_netcdf(tmp_path / "other.nc", engine="h5netcdf")
+    foreign.to_zarr(tmp_path / "other.zarr", consolidated=False)
+    (tmp_path / "text.nc").write_text("not a NetCDF file")
+    for name in ("other.nc", "other.zarr", "text.nc"):
+        assert main(["plot", str(tmp_path / name)]) == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert "is not a store or analysis written by mc_twolevel" in err and "internal error" not in err
+    study = tmp_path / "sens.toml"
+    study.write_text('model = "compliance"\ntrials = 200\nseed = 3\n[sample]\nmethod = "morris"\nn = 4\n'
+                     "ranges = { shadow = [0, 2], vol = [0.1, 0.3] }\n")  # fmt: skip
+    indices = tmp_path / "indices.nc"
+    command = ["sensitivity", str(study), "--design", str(tmp_path / "d.zarr"), "--out", str(indices), "--workers", "1"]
+    assert main(command) == 0
+    assert main(["plot", str(indices), "--out", str(tmp_path / "figures" / "new")]) == 0
+    assert (tmp_path / "figures" / "new" / "indices.png").stat().st_size > 10_000
