@@ -4,8 +4,10 @@ A grid study: one panel per output, the estimate against the first swept
 dimension (a vector output: against its own dimension), one line per value of
 the second in the study's order, with its 95% interval shaded (Wilson score
 intervals for probabilities, normal intervals for means; the figure says
-which). A third swept dimension becomes columns of panels, one per value;
-dimensions beyond that are held at their first value, said in the title.
+which). A third dimension (a third swept key, or a second beside a vector
+output's own) makes a row of panels, one per value, on one vertical scale;
+the other outputs share rows, up to four panels a row. Dimensions beyond that
+are held at their first value, said in the title.
 A ``[sample]`` design: the outputs against each sampled parameter, one dot per
 design point. A study of one point: bars with interval whiskers.
 
@@ -27,6 +29,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.ticker import MaxNLocator
 
 from . import schema
 from .errors import InputError
@@ -178,6 +181,8 @@ def _panel(dataset, name, ax, x, hue):
     ax.set_xlabel(_axis_label(dataset, x), fontsize=8)
     ax.set_ylabel(_value_label(dataset, name), fontsize=8)
     ax.grid(alpha=0.3)
+    if dataset[x].dtype.kind in "iu":  # counts and periods: no ticks between whole numbers
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if x not in _study_dims(dataset):  # a vector output: show where it has mass
         others = [d for d in data.dims if d != x]
         used = np.flatnonzero(np.nan_to_num(data.max(others).values if others else data.values) > 0)
@@ -194,24 +199,43 @@ def _interval_note(dataset, names):
     return " and ".join(parts)
 
 
+def _cells(dataset, names, panels):
+    """Where each output's panels go: ``({name: [(row, column), ...]}, rows, columns, faceted rows)``.
+
+    An output with a third dimension fills a row of its own, one column per value; the
+    others share rows, up to four panels a row (or as many as the widest row of facets),
+    in the order given.
+    """
+    widths = {name: dataset.sizes[col] if col else 1 for name, (_, _, col, _) in panels.items()}
+    plain = [name for name in names if panels[name][2] is None]
+    cols = max([widths[name] for name in names if name not in plain] + [min(4, len(plain))])
+    cells, faceted, row, column = {}, set(), 0, 0
+    for name in names:
+        if name in plain:
+            if column == cols:
+                row, column = row + 1, 0
+            cells[name], column = [(row, column)], column + 1
+        else:
+            if column:
+                row, column = row + 1, 0
+            cells[name], column = [(row, j) for j in range(widths[name])], cols
+            faceted.add(row)
+    return cells, row + 1, cols, faceted
+
+
 def _grid_figure(dataset, names):
     panels = {name: _panel_dims(dataset, name) for name in names}
-    faceted = any(col is not None for _, _, col, _ in panels.values())
-    if faceted:  # a third dimension: one row per output, one column per value
-        rows, cols = len(names), max(dataset.sizes[col] if col else 1 for _, _, col, _ in panels.values())
-    else:
-        cols = min(4, len(names))
-        rows = -(-len(names) // cols)
+    cells, rows, cols, faceted = _cells(dataset, names, panels)
     fig, axes = plt.subplots(rows, cols, figsize=(3.9 * cols + 1.8, 3.2 * rows + 0.8), squeeze=False,
                              layout="constrained")  # fmt: skip
     used, legends = [], {}
-    for k, name in enumerate(names):
+    for name in names:
         x, hue, col, held = panels[name]
         fixed = dataset.isel({d: 0 for d in held})
         held_note = "".join(f", {d} = {dataset[d].values[0]}" for d in held)
         facets = list(dataset[col].values) if col else [None]
-        for j, value in enumerate(facets):
-            ax = axes[k, j] if faceted else axes.flat[k]
+        for value, cell in zip(facets, cells[name]):
+            ax = axes[cell]
             sub = fixed.sel({col: value}) if col else fixed
             _panel(sub, name, ax, x, hue)
             ax.set_title(_title(dataset, name, (f"  ({col} = {value}{held_note})" if col else
@@ -226,14 +250,13 @@ def _grid_figure(dataset, names):
         if hue is not None and hue != first_hue:
             ax.legend(fontsize=7)  # lines the shared legend does not name
     _legend(fig, legends.get(first_hue))
-    if faceted:
-        _share_rows(axes, used)
+    _share_rows([axes[row] for row in sorted(faceted)], used)
     return fig, f"lines: estimates; bands: {_interval_note(dataset, names)}; {_SPAN_NOTE}"
 
 
-def _share_rows(axes, used):
+def _share_rows(rows, used):
     """One vertical scale along each row of facets, so columns compare at a glance."""
-    for row in axes:
+    for row in rows:
         shown = [ax for ax in row if ax in used]
         limits = np.array([ax.get_ylim() for ax in shown])
         for ax in shown:

@@ -84,3 +84,18 @@ def test_choices_and_switches_are_categories_on_the_axis():
         "reciprocity = retaliation",
     ]
     plt.close(fig)
+
+
+def test_outputs_beside_a_faceted_vector_share_rows_and_its_whole_numbers_have_whole_ticks():
+    ds = mc.sweep("compliance", grid={"vol": [0.1, 0.4], "shadow": [0.0, 1.0]}, params={"periods": 3},
+                  trials=2_000, seed=2, workers=1)  # fmt: skip
+    fig = figure(ds, ["p_mutual", "p_comply_h", "p_adhere", "p_survive", "mean_periods"])
+    rows = {}
+    for ax in fig.axes:
+        rows.setdefault(round(ax.get_position().y0, 3), []).append(ax.get_title().split("\n")[0])
+    assert list(rows.values()) == [["p_mutual", "p_comply_h", "p_adhere"],
+                                   ["p_survive  (shadow = 0.0)", "p_survive  (shadow = 1.0)"], ["mean_periods"]]  # fmt: skip
+    survive = fig.axes[3]
+    assert all(float(t).is_integer() for t in survive.get_xticks())  # periods, not 1.5
+    assert survive.get_ylim() == fig.axes[4].get_ylim()  # one scale along the row of facets
+    plt.close(fig)
