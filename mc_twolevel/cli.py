@@ -203,10 +203,13 @@ def _check(args):
     from .known_answers import check
 
     rows = check(trials=args.trials)
-    print(f"{'model':13s} {'case':55s} {'output':18s} {'claim':>9s} {'estimate':>9s} {'se':>9s} {'z':>5s}")
-    for answer, estimate, se, z in rows:
-        output = answer.output + "".join(f"[{v}]" for v in answer.at.values())
-        print(f"{answer.model:13s} {answer.case:55s} {output:18s} {answer.value:9.5f} "
+    outputs = [answer.output + "".join(f"[{v}]" for v in answer.at.values()) for answer, *_ in rows]
+    case_width = max(len(answer.case) for answer, *_ in rows)
+    output_width = max(map(len, outputs))
+    print(f"{'model':13s} {'case':{case_width}s} {'output':{output_width}s} {'claim':>9s} {'estimate':>9s} "
+          f"{'se':>9s} {'z':>5s}")  # fmt: skip
+    for (answer, estimate, se, z), output in zip(rows, outputs):
+        print(f"{answer.model:13s} {answer.case:{case_width}s} {output:{output_width}s} {answer.value:9.5f} "
               f"{estimate:9.5f} {se:9.2e} {z:5.1f}")  # fmt: skip
     worst = max(z for *_, z in rows)
     print(f"\n{len(rows)} known answers; the largest distance is {worst:.1f} standard errors")

@@ -112,3 +112,22 @@ def test_plot_refuses_what_it_did_not_write_and_draws_an_analysis_into_a_new_fol
     assert main(command) == 0
     assert main(["plot", str(indices), "--out", str(tmp_path / "figures" / "new")]) == 0
     assert (tmp_path / "figures" / "new" / "indices.png").stat().st_size > 10_000
+
+
+def test_the_check_table_keeps_its_columns_whatever_the_length_of_a_case(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from mc_twolevel import known_answers
+
+    def answer(case, output, at):
+        return SimpleNamespace(model="compliance", case=case, output=output, at=at, value=0.5)
+
+    rows = [(answer("short", "p_mutual", {}), 0.501, 0.001, 1.0),
+            (answer("a case described at much greater length than fifty-five characters", "p_survive",
+                    {"period": 3}), 0.499, 0.001, 1.0)]  # fmt: skip
+    monkeypatch.setattr(known_answers, "check", lambda trials: rows)
+    assert main(["check", "--trials", "10"]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()[:3]
+    claims = {line.index("0.50000") for line in lines}
+    assert len(claims) == 1 and header.index("claim") + len("claim") == claims.pop() + len("0.50000")
+    assert "p_survive[3]" in lines[1]
