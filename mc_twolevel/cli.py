@@ -46,14 +46,20 @@ def _models(args):
     print(f"{model.name}: {model.summary}\n{model.reference}\n\nParameters:")
     for p in model.params:
         units = f" [{p.units}]" if p.units else ""
-        default = str(p.default).lower() if isinstance(p.default, bool) else p.default
-        print(f"  {p.name:18s} default {str(default):24s} range {p.range}{units}\n"
+        # a parameter whose default is a table may say how it reads (shown_default)
+        default = str(getattr(p, "shown_default", str(p.default).lower() if isinstance(p.default, bool) else p.default))
+        long_default = len(default) > 40  # a table such as the doughnut box: on a line of its own
+        print(f"  {p.name:18s} default {'(below)' if long_default else default:24s} range {p.range}{units}\n"
               f"  {'':18s} {p.doc}")  # fmt: skip
+        if long_default:
+            print(textwrap.fill(f"default: {default}", width=100, initial_indent=" " * 21,
+                                subsequent_indent=" " * 30))  # fmt: skip
     print("\nOutputs (each with _se, _lo, _hi and _n):")
+    width = max(18, *(len(o.name) for o in model.outputs))
     for o in model.outputs:
         given = f" | {o.given_doc}" if o.given else ""
         kind = "mean" if isinstance(o, Mean) else "probability"
-        print(f"  {o.name:18s} {kind}: {o.doc}{given}")
+        print(f"  {o.name:{width}s} {kind}: {o.doc}{given}")
 
 
 def _study(args):

@@ -131,3 +131,13 @@ def test_the_check_table_keeps_its_columns_whatever_the_length_of_a_case(monkeyp
     claims = {line.index("0.50000") for line in lines}
     assert len(claims) == 1 and header.index("claim") + len("claim") == claims.pop() + len("0.50000")
     assert "p_survive[3]" in lines[1]
+
+
+def test_models_shows_the_doughnut_box_as_a_reader_would_write_it_and_keeps_outputs_aligned(capsys):
+    assert main(["models", "doughnut"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "default: 11 doughnuts in 7 types: 3 glazed, 2 chocolate frosted" in text
+    assert "{'name'" not in text and "'sprinkles': False" not in text
+    assert main(["models", "compliance"]) == 0
+    lines = capsys.readouterr().out.split("Outputs")[1].splitlines()[1:]
+    assert len({line.index(" probability: " if " probability: " in line else " mean: ") for line in lines}) == 1
