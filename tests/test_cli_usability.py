@@ -141,3 +141,23 @@ def test_models_shows_the_doughnut_box_as_a_reader_would_write_it_and_keeps_outp
     assert main(["models", "compliance"]) == 0
     lines = capsys.readouterr().out.split("Outputs")[1].splitlines()[1:]
     assert len({line.index(" probability: " if " probability: " in line else " mean: ") for line in lines}) == 1
+
+
+def test_an_analysis_written_as_zarr_says_nothing_of_zarr_and_opens_plainly(tmp_path, recwarn):
+    import warnings
+
+    import xarray as xr
+
+    study = tmp_path / "sens.toml"
+    study.write_text('model = "compliance"\ntrials = 200\nseed = 3\n[sample]\nmethod = "morris"\nn = 4\n'
+                     "ranges = { shadow = [0, 2], vol = [0.1, 0.3] }\n")  # fmt: skip
+    out = tmp_path / "indices.zarr"
+    assert (
+        main(["sensitivity", str(study), "--design", str(tmp_path / "d.zarr"), "--out", str(out), "--workers", "1"])
+        == 0
+    )
+    assert not [w for w in recwarn if "zarr" in str(w.message).lower()], [str(w.message) for w in recwarn]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        indices = xr.open_zarr(out)
+    assert list(indices.parameter.values) == ["shadow", "vol"] and indices.attrs["method"] == "morris"
