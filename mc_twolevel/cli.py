@@ -235,6 +235,13 @@ def _whole_number(text, low):
     return int(value)
 
 
+def _path(text):
+    """A path that is not empty (an empty one is usually a shell variable that was never set)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path (a shell variable that is not set?); give a file or folder")
+    return text
+
+
 def _positive(text):
     return _whole_number(text, 1)
 
@@ -245,13 +252,15 @@ def _seed(text):
 
 def _running_options(command, study_help, handler):
     """The options of the commands that run a study."""
-    command.add_argument("study", help=study_help)
+    command.add_argument("study", type=_path, help=study_help)
     command.add_argument(
         "--workers", type=_positive, help="cores of this machine to use (default: all, or a batch allocation's)"
     )
     where = command.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
-    where.add_argument("--scheduler-file", help="a Dask scheduler file (dask-scheduler --scheduler-file) to connect to")
+    where.add_argument(
+        "--scheduler-file", type=_path, help="a Dask scheduler file (dask-scheduler --scheduler-file) to connect to"
+    )
     command.add_argument("--trials", type=_positive, help="trials per point (overrides the study)")
     command.add_argument("--seed", type=_seed, help="seed (overrides the study)")
     command.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
@@ -270,7 +279,9 @@ def parser():
     models.add_argument("name", nargs="?", help="a model to describe: its parameters and outputs")
     models.set_defaults(handler=_models)
     run = commands.add_parser("run", help="run a study file and write a store")
-    run.add_argument("--out", help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)")
+    run.add_argument(
+        "--out", type=_path, help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)"
+    )
     run.add_argument("--shard", metavar="I/N", help="compute only the I-th of N shares (a job array task); see docs")
     run.add_argument(
         "--show-job-script", action="store_true", help="print the [cluster] worker job script and submit nothing"
@@ -279,17 +290,19 @@ def parser():
     sensitivity = commands.add_parser(
         "sensitivity", help="Sobol' indices or Morris screening over a study's [sample] design"
     )
-    sensitivity.add_argument("--out", help="where to write the indices (default results/STUDY.sensitivity.nc)")
     sensitivity.add_argument(
-        "--design", help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)"
+        "--out", type=_path, help="where to write the indices (default results/STUDY.sensitivity.nc)"
+    )
+    sensitivity.add_argument(
+        "--design", type=_path, help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)"
     )
     _running_options(sensitivity, "the study file (TOML) with a [sample] table", _sensitivity)
     check = commands.add_parser("check", help="estimate the models' known answers beside their values")
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
     check.set_defaults(handler=_check)
     plot = commands.add_parser("plot", help="draw the standard figures of a finished store")
-    plot.add_argument("store", help="a finished store (.zarr or .nc) or a sensitivity analysis (.nc)")
-    plot.add_argument("--out", help="folder for the figures (default: beside the store)")
+    plot.add_argument("store", type=_path, help="a finished store (.zarr or .nc) or a sensitivity analysis (.nc)")
+    plot.add_argument("--out", type=_path, help="folder for the figures (default: beside the store)")
     plot.set_defaults(handler=_plot)
     return top
 

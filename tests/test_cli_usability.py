@@ -161,3 +161,11 @@ def test_an_analysis_written_as_zarr_says_nothing_of_zarr_and_opens_plainly(tmp_
         warnings.simplefilter("error")
         indices = xr.open_zarr(out)
     assert list(indices.parameter.values) == ["shadow", "vol"] and indices.attrs["method"] == "morris"
+
+
+@pytest.mark.parametrize("command", [["run", "s.toml", "--out", ""], ["run", ""], ["plot", " "],
+                                     ["sensitivity", "s.toml", "--design", ""], ["plot", "x.zarr", "--out", ""]])  # fmt: skip
+def test_an_empty_path_is_refused_rather_than_read_as_the_default(command, capsys):
+    with pytest.raises(SystemExit) as ended:
+        parser().parse_args(command)
+    assert ended.value.code == 2 and "an empty path" in capsys.readouterr().err
