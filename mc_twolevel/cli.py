@@ -151,14 +151,16 @@ def _run_study(study, store, args, option="--out", **extra):
     try:
         with scheduler_file_client(args.scheduler_file) if args.scheduler_file else contextlib.nullcontext() as client:
             return study.run(store=store, client=client, scheduler=args.scheduler, workers=workers, **extra)
-    except OtherStudysStore:
+    except (InputError, EnvironmentFailure) as error:
         overridden = [f"--{k}" for k in ("trials", "seed") if getattr(args, k, None) is not None]
-        if overridden and not getattr(args, option[2:]):
+        if isinstance(error, OtherStudysStore) and overridden and not getattr(args, option[2:]):
             raise InputError(
                 f"{store} already holds a run of {args.study} with other settings; with {' and '.join(overridden)} "
                 f"this is a different study, so it is not resumed there. Add {option} with a new path (e.g. {option} "
                 f"{store.with_name(store.stem + '-' + str(args.trials or args.seed) + store.suffix)})."
             ) from None
+        if option != "--out" and "--out" in str(error):  # the store's messages name --out; here it is ``option``
+            raise type(error)(str(error).replace("--out", option)) from None
         raise
 
 

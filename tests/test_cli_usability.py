@@ -169,3 +169,14 @@ def test_an_empty_path_is_refused_rather_than_read_as_the_default(command, capsy
     with pytest.raises(SystemExit) as ended:
         parser().parse_args(command)
     assert ended.value.code == 2 and "an empty path" in capsys.readouterr().err
+
+
+def test_a_design_store_that_is_refused_is_named_by_its_own_option(tmp_path, capsys):
+    study = tmp_path / "sens.toml"
+    study.write_text('model = "compliance"\ntrials = 200\nseed = 3\n[sample]\nmethod = "morris"\nn = 4\n'
+                     "ranges = { shadow = [0, 2], vol = [0.1, 0.3] }\n")  # fmt: skip
+    (tmp_path / "thesis").mkdir()
+    (tmp_path / "thesis" / "chapter.tex").write_text("x")
+    assert main(["sensitivity", str(study), "--design", str(tmp_path / "thesis"), "--workers", "1"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "choose another --design" in err and "--out" not in err
