@@ -204,8 +204,10 @@ class Study:
         wanted = wanted if isinstance(wanted, list) else [wanted]
         unknown = [n for n in wanted if not isinstance(n, str) or n not in names]
         if unknown or set(self.plot or {}) - {"outputs"}:
+            matches = difflib.get_close_matches(str(unknown[0]), names, n=1) if unknown else []
+            hint = f"{unknown[0]!r} is not an output (did you mean {matches[0]!r}?). " if matches else ""
             raise InputError(
-                f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
+                f"{hint}[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
             )
         return wanted
 
@@ -229,9 +231,16 @@ class Study:
 
     def _design_matrix(self):
         """The design's points, with whole-number parameters rounded."""
+        for key, low, high in self.design.ranges:
+            self.spec.params.check_rangeable(key)
+            whole = self.spec.params.rounds_to_integer(key)
+            for end in (low, high):  # the ends, not a sampled point, name what is out of range
+                try:
+                    self.spec.params.apply(self.base, key, round(end) if whole else end)
+                except InputError as error:
+                    raise InputError(f"[sample] ranges.{key} = [{low:g}, {high:g}]: {error}") from None
         matrix = self.design.sample()
         for column, key in enumerate(self.design.names):
-            self.spec.params.check_rangeable(key)
             if self.spec.params.rounds_to_integer(key):
                 matrix[:, column] = np.round(matrix[:, column])
         return matrix

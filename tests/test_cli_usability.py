@@ -180,3 +180,8 @@ def test_a_design_store_that_is_refused_is_named_by_its_own_option(tmp_path, cap
     assert main(["sensitivity", str(study), "--design", str(tmp_path / "thesis"), "--workers", "1"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "choose another --design" in err and "--out" not in err
+
+
+def test_a_misspelt_plot_output_gets_a_suggestion():
+    with pytest.raises(mc.InputError, match="'p_mutal' is not an output \\(did you mean 'p_mutual'\\?\\)"):
+        mc.Study("compliance", plot={"outputs": ["p_mutal"]}, trials=10)
