@@ -6,7 +6,8 @@ traceback, and an exit status saying which kind it was: 0 done; 2 bad input
 run); 3 an environment failure (disk full, an unwritable or read-only path, a
 damaged store, a scheduler unreachable or lost, workers running other code);
 130 and 143 interrupted by SIGINT and SIGTERM, the store left resumable; 1 a
-bug in this package (``MC_TWOLEVEL_DEBUG=1`` shows its traceback). Signals
+bug in this package (``MC_TWOLEVEL_DEBUG=1`` shows its traceback), or ``check``
+finding an estimate 5 or more standard errors from its claim. Signals
 while the command starts are handled by :mod:`mc_twolevel_launcher`, the
 entry point; during and after a command by :class:`_Signals`.
 """
