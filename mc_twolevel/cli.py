@@ -124,8 +124,10 @@ def _run(args):
     if was_finished:
         print(f"{out} was already finished ({study.model}, {int(dataset.trials.sum()):,} trials); nothing to run")
     else:
+        compiling = dataset.attrs["compile_seconds"]
+        loading = f" (and {compiling:.1f} s compiling or loading the kernel)" if compiling >= 1 else ""
         print(f"wrote {out}: {study.model}, {int(dataset.trials.sum()):,} trials, "
-              f"{dataset.attrs['run_seconds']:.1f} s")  # fmt: skip
+              f"{dataset.attrs['run_seconds']:.1f} s{loading}")  # fmt: skip
     if args.plot:
         from .plot import plot_store
 

@@ -185,3 +185,17 @@ def test_a_design_store_that_is_refused_is_named_by_its_own_option(tmp_path, cap
 def test_a_misspelt_plot_output_gets_a_suggestion():
     with pytest.raises(mc.InputError, match="'p_mutal' is not an output \\(did you mean 'p_mutual'\\?\\)"):
         mc.Study("compliance", plot={"outputs": ["p_mutal"]}, trials=10)
+
+
+def test_the_closing_line_counts_the_kernels_seconds_when_they_are_felt(tmp_path, monkeypatch, capsys):
+    from mc_twolevel import cli
+
+    ds = mc.simulate("compliance", {"shadow": 1.0}, trials=1_000, seed=1)
+    study = tmp_path / "s.toml"
+    study.write_text(STUDY)
+    for seconds, words in ((24.4, "s (and 24.4 s compiling or loading the kernel)"), (0.2, "trials, ")):
+        ds.attrs.update(compile_seconds=seconds, run_seconds=0.01)
+        monkeypatch.setattr(cli, "_run_study", lambda *args, **kwargs: ds)
+        assert main(["run", str(study), "--out", str(tmp_path / f"{seconds}.zarr")]) == 0
+        out = capsys.readouterr().out
+        assert words in out and ("compiling" in out) == (seconds >= 1)
