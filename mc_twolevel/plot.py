@@ -186,8 +186,8 @@ def _panel(dataset, name, ax, x, hue):
     if x not in _study_dims(dataset):  # a vector output: show where it has mass
         others = [d for d in data.dims if d != x]
         used = np.flatnonzero(np.nan_to_num(data.max(others).values if others else data.values) > 0)
-        if used.size:
-            coords = dataset[x].values
+        coords = dataset[x].values
+        if used.size and len(coords) > 1:  # one label (a single period): matplotlib's own limits
             ax.set_xlim(coords[max(used[0] - 1, 0)], coords[min(used[-1] + 1, len(coords) - 1)])
 
 

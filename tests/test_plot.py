@@ -99,3 +99,14 @@ def test_outputs_beside_a_faceted_vector_share_rows_and_its_whole_numbers_have_w
     assert all(float(t).is_integer() for t in survive.get_xticks())  # periods, not 1.5
     assert survive.get_ylim() == fig.axes[4].get_ylim()  # one scale along the row of facets
     plt.close(fig)
+
+
+def test_a_vector_output_of_one_label_draws_without_a_warning():
+    import warnings
+
+    ds = mc.sweep("compliance", grid={"shadow": [0.0, 1.0]}, trials=2_000, seed=3, workers=1)  # periods = 1
+    assert ds.sizes["period"] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = figure(ds, ["p_survive", "p_mutual"])
+    plt.close(fig)
