@@ -16,7 +16,8 @@ Monte Carlo noise never looks like a trend, a panel's vertical axis spans at
 least ``MIN_PROBABILITY_SPAN`` for a probability and, for a mean,
 ``MIN_SE_SPAN`` standard errors or a tenth of its largest magnitude. An output
 that is zero at every point is drawn as a line at zero with its largest upper
-bound written in the panel, not as a band.
+bound written in the panel, not as a band; one that applies at no point (NaN
+everywhere) is not drawn, and the caption names it.
 """
 
 import json
@@ -187,8 +188,10 @@ def _panel(dataset, name, ax, x, hue):
         others = [d for d in data.dims if d != x]
         used = np.flatnonzero(np.nan_to_num(data.max(others).values if others else data.values) > 0)
         coords = dataset[x].values
-        if used.size and len(coords) > 1:  # one label (a single period): matplotlib's own limits
+        if used.size and len(coords) > 1:
             ax.set_xlim(coords[max(used[0] - 1, 0)], coords[min(used[-1] + 1, len(coords) - 1)])
+        elif len(coords) == 1:  # one label (a single period): one tick, at it
+            ax.set_xticks(coords)
 
 
 def _interval_note(dataset, names):
@@ -332,16 +335,27 @@ def _bars_figure(dataset, names):
     return fig, f"bars: estimates; whiskers: {_interval_note(dataset, names)}"
 
 
+def _applying(dataset, names):
+    """``(drawn, left out)``: an output with no value at any point (screening when it is off)
+    would be an empty panel; it is left out and named in the caption (unless all are)."""
+    left_out = [name for name in names if not np.isfinite(dataset[name].values).any()]
+    if len(left_out) == len(names):
+        return names, []
+    return [name for name in names if name not in left_out], left_out
+
+
 def figure(dataset, names=None):
     """The standard figure of ``dataset`` (a matplotlib Figure) for the outputs ``names``
     (default: all the model's outputs present, in the model's order)."""
     names = names or output_names(dataset)
     if not dataset["trials"].dims:
         fig, caption = _bars_figure(dataset, names)
-    elif _study_dims(dataset) == ["sample"]:
-        fig, caption = _design_figure(dataset, names)
     else:
-        fig, caption = _grid_figure(dataset, names)
+        names, left_out = _applying(dataset, names)
+        draw = _design_figure if _study_dims(dataset) == ["sample"] else _grid_figure
+        fig, caption = draw(dataset, names)
+        if left_out:
+            caption += f"; not drawn, as they apply at no point of this study: {', '.join(left_out)}"
     low, high = int(dataset["trials"].min()), int(dataset["trials"].max())
     per_point = f"{low:,}" if low == high else f"{low:,} to {high:,}"
     title = f"{dataset.attrs.get('model', '')}: {per_point} trials per point, seed {dataset.attrs.get('seed')}"

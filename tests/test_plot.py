@@ -110,3 +110,12 @@ def test_a_vector_output_of_one_label_draws_without_a_warning():
         warnings.simplefilter("error")
         fig = figure(ds, ["p_survive", "p_mutual"])
     plt.close(fig)
+
+
+def test_an_output_that_applies_at_no_point_is_named_in_the_caption_not_drawn_empty(cube):
+    assert not np.isfinite(cube["p_insincere_h"].values).any()  # screening is off
+    fig = figure(cube, ["p_mutual", "p_insincere_h"])
+    assert not any(t.startswith("p_insincere_h") for t in _titles(fig))
+    caption = " ".join(fig._suptitle.get_text().split())
+    assert "not drawn, as they apply at no point of this study: p_insincere_h" in caption
+    plt.close(fig)
