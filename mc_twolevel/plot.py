@@ -166,15 +166,15 @@ def _band(ax, x, lo, hi, color):
 
 def _panel(dataset, name, ax, x, hue):
     """One panel: lines in the hue's order, each with its interval band."""
-    if dataset[x].dtype.kind in "bOU":  # choices and switches: categories, not numbers
-        dataset = dataset.assign_coords({x: (x, [str(v) for v in dataset[x].values], dataset[x].attrs)})
+    if dataset[x].dtype.kind in "bOUT":  # choices and switches (T: text read back from Zarr): categories
+        dataset = dataset.assign_coords({x: (x, [_wrap(str(v), 28) for v in dataset[x].values], dataset[x].attrs)})
     data = dataset[name]
     zero = _all_zero(ax, dataset, name)
     lines = data.plot.line(x=x, hue=hue, ax=ax, add_legend=False, marker="o", ms=3)
     lo, hi = (dataset[schema.companion(name, s)] for s in (schema.LO, schema.HI))
     groups = [(None, lines[0])] if hue is None else list(zip(dataset[hue].values, lines))
     for value, line in groups:
-        line.set_label(f"{hue} = {value}" if hue else name)
+        line.set_label(_wrap(f"{hue} = {value}", 40) if hue else name)
         if not zero:
             where = {} if hue is None else {hue: value}
             _band(ax, dataset[x].values, lo.sel(where).values, hi.sel(where).values, line.get_color())

@@ -119,3 +119,21 @@ def test_an_output_that_applies_at_no_point_is_named_in_the_caption_not_drawn_em
     caption = " ".join(fig._suptitle.get_text().split())
     assert "not drawn, as they apply at no point of this study: p_insincere_h" in caption
     plt.close(fig)
+
+
+def test_a_choice_swept_first_plots_from_its_store_and_a_box_can_be_swept(tmp_path):
+    from mc_twolevel.plot import plot_store
+
+    store = tmp_path / "s.zarr"
+    mc.sweep("compliance", {"reciprocity": ["retaliation", "assurance"], "shadow": [0.0, 1.0]}, trials=1_000,
+             store=store, workers=1)  # fmt: skip
+    (png,) = plot_store(store)  # text coordinates come back from Zarr as numpy strings
+    assert png.stat().st_size > 10_000
+    boxes = [[{"name": "glazed", "count": 9}, {"name": "sprinkled", "count": 2, "sprinkles": True}],
+             [{"name": "glazed", "count": 11}, {"name": "sprinkled", "count": 2, "sprinkles": True}]]  # fmt: skip
+    ds = mc.sweep("doughnut", {"box": boxes}, params={"n_students": 8}, trials=20, seed=1, workers=1)
+    assert [label.startswith("[{'name': 'glazed', 'count': ") for label in ds.box.values] == [True, True]
+    fig = figure(ds, ["p_success"])
+    (ax,) = fig.axes
+    assert "'count': 11" in " ".join(t.get_text() for t in ax.get_xticklabels()).replace("\n", " ")
+    plt.close(fig)
