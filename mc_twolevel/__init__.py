@@ -14,8 +14,6 @@ if getattr(sys, "argv", [])[:1] == ["-m"]:  # Python is locating a module to run
 
     starting_as_module(__name__)  # then Ctrl-C or SIGTERM during the imports below ends cleanly
 
-from importlib.metadata import version
-
 # Importing numba, xarray, pandas and zarr makes some 250,000 objects that live as long as the
 # process; collecting garbage while they are made only walks them again (a few tenths of a second).
 _collecting = gc.isenabled()
@@ -28,10 +26,11 @@ try:
     from .api import simulate, sweep
     from .errors import InputError
     from .registry import get_model, model_names, register
+    from .results import version as _installed_version
     from .study import Study
 finally:
     if _collecting:
         gc.enable()
 
-__version__ = version("mc_twolevel")
+__version__ = _installed_version("mc_twolevel")
 __all__ = ["InputError", "Study", "get_model", "model_names", "register", "simulate", "sweep"]

@@ -171,11 +171,17 @@ def _config(kind, key, default=None):
 
 
 def _import_jobqueue():
-    """dask_jobqueue, without the SIGINT handler it installs on import (Ctrl-C would exit 0)."""
+    """dask_jobqueue, without the SIGINT handler it installs on import (Ctrl-C would exit 0), and
+    with its default settings in Dask's configuration: imported first inside a user's
+    ``dask.config.set`` block, they are dropped when the block ends, with the block's changes."""
+    import dask
+
     previous = signal.getsignal(signal.SIGINT)
     import dask_jobqueue
 
     signal.signal(signal.SIGINT, previous)
+    if "jobqueue" not in dask.config.config:
+        dask_jobqueue.config.reconfigure()
     return dask_jobqueue
 
 
@@ -324,22 +330,14 @@ class JobqueueExecutor(DaskExecutor):
         super().__init__(client)
         self.watchdog = watchdog
 
-    def map_unordered(self, fn, calls):
-        from distributed import as_completed
-
-        futures = [self.client.submit(fn, *args, pure=False) for args in calls]
-        index = {f.key: i for i, f in enumerate(futures)}
-        completed = as_completed(futures, with_results=True)
-        try:
-            while completed.count():
-                if not completed.has_ready():
-                    self.watchdog.check()
-                    time.sleep(_POLL)
-                    continue
-                future, result = next(completed)
-                yield index[future.key], result
-        finally:
-            self.client.cancel(futures)
+    def _finishing(self, completed):
+        """The finished tasks, checking on the worker jobs (``watchdog``) while none is ready."""
+        while completed.count():
+            if completed.has_ready():
+                yield next(completed)
+            else:
+                self.watchdog.check()
+                time.sleep(_POLL)
 
 
 @contextlib.contextmanager

@@ -25,7 +25,6 @@ import signal
 import sys
 import textwrap
 import threading
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ from mc_twolevel_launcher import EXIT_STATUS, ended, finished, stop_at_once
 from .errors import EnvironmentFailure, InputError, OtherStudysStore, Terminated
 from .model import Mean
 from .registry import get_model, model_names
+from .results import version
 from .study import Study
 
 

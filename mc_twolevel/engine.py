@@ -19,6 +19,7 @@ reach ``max_trials``). Each round depends only on earlier rounds' counters, so
 it too is deterministic and resumable.
 """
 
+import contextlib
 import itertools
 import math
 
@@ -98,28 +99,42 @@ def group_tasks(rows, items, target_trials):
     return tasks
 
 
-def execute(model, thetas, tables, seed, ledger, next_round, executor, progress):
+def execute(model, thetas, tables, seed, ledger, next_round, start, progress):
     """Run rounds until ``next_round`` plans nothing; returns per-point totals.
 
     ``thetas`` and ``tables`` hold each point's encoded parameters and planned
     tables. ``next_round(number, items, counters)`` plans round ``number`` from the
     items and counters of the rounds before it, so a resumed run replans identically.
+    ``start()`` is a context manager giving the executor; it is entered when a round
+    first has an item left to compute and left when the run ends, so a run whose
+    ledger already holds every item starts none (no thread pool, no batch job).
     """
-    for number in itertools.count():
-        earlier = ledger.items[:, ROUND] < number
-        planned = next_round(number, ledger.items[earlier], ledger.counters[earlier])
-        if len(planned) == 0:
-            break
-        rows = ledger.add_round(planned)
-        pending = rows[~ledger.done[rows]]
-        progress.add(ledger.items[rows, TRIALS].sum(), ledger.items[rows[ledger.done[rows]], TRIALS].sum())
-        tasks = group_tasks(pending, ledger.items, model.chunk_trials)
-        calls = []
-        kernel = model.task_kernel
-        for task in tasks:
-            points = ledger.items[task, POINT]
-            calls.append((kernel, thetas[points], [tables[p] for p in points], ledger.items[task], seed))
-        for index, counters in executor.map_unordered(run_items, calls):
-            ledger.record(tasks[index], counters)
-            progress.update(ledger.items[tasks[index], TRIALS].sum())
+    with contextlib.ExitStack() as started:
+        runner = None
+        for number in itertools.count():
+            earlier = ledger.items[:, ROUND] < number
+            planned = next_round(number, ledger.items[earlier], ledger.counters[earlier])
+            if len(planned) == 0:
+                break
+            rows = ledger.add_round(planned)
+            pending = rows[~ledger.done[rows]]
+            progress.add(ledger.items[rows, TRIALS].sum(), ledger.items[rows[ledger.done[rows]], TRIALS].sum())
+            if len(pending) == 0:
+                continue
+            if runner is None:
+                runner = started.enter_context(start())
+            tasks = group_tasks(pending, ledger.items, model.chunk_trials)
+            for index, counters in runner.map_unordered(run_items, _calls(model, thetas, tables, seed, ledger, tasks)):
+                ledger.record(tasks[index], counters)
+                progress.update(ledger.items[tasks[index], TRIALS].sum())
     return point_totals(ledger.items, ledger.counters, len(thetas))
+
+
+def _calls(model, thetas, tables, seed, ledger, tasks):
+    """The arguments of :func:`run_items` for each task."""
+    kernel = model.task_kernel
+    calls = []
+    for task in tasks:
+        points = ledger.items[task, POINT]
+        calls.append((kernel, thetas[points], [tables[p] for p in points], ledger.items[task], seed))
+    return calls

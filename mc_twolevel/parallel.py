@@ -67,10 +67,15 @@ class DaskExecutor:
         futures = [self.client.submit(fn, *args, pure=False) for args in calls]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for future, result in as_completed(futures, with_results=True):
+            for future, result in self._finishing(as_completed(futures, with_results=True)):
                 yield index[future.key], result
         finally:
             self.client.cancel(futures)
+
+    def _finishing(self, completed):
+        """``(future, result)`` pairs of ``completed`` (a ``distributed.as_completed``) as they finish;
+        a subclass may watch something else while it waits."""
+        return completed
 
 
 @contextlib.contextmanager

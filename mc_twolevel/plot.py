@@ -18,18 +18,19 @@ least ``MIN_PROBABILITY_SPAN`` for a probability and, for a mean,
 that is zero at every point is drawn as a line at zero with its largest upper
 bound written in the panel, not as a band; one that applies at no point (NaN
 everywhere) is not drawn, and the caption names it.
+
+Figures are drawn on their own Agg canvas, without pyplot: drawing one leaves no
+open figure behind and changes no matplotlib backend of the caller's.
 """
 
 import json
 import textwrap
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import schema
@@ -78,6 +79,14 @@ def _load(path):
     if dataset is None:
         raise InputError(f"{path} is not finished; run the study again to complete it")
     return dataset
+
+
+def _subplots(rows, cols, size):
+    """A figure of ``rows`` x ``cols`` panels (an array of Axes) with constrained layout, on an
+    Agg canvas of its own (not pyplot's: nothing to close, garbage once unreferenced)."""
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(rows, cols, squeeze=False)
 
 
 def _wrap(text, width=44):
@@ -170,7 +179,8 @@ def _panel(dataset, name, ax, x, hue):
         dataset = dataset.assign_coords({x: (x, [_wrap(str(v), 28) for v in dataset[x].values], dataset[x].attrs)})
     data = dataset[name]
     zero = _all_zero(ax, dataset, name)
-    lines = data.plot.line(x=x, hue=hue, ax=ax, add_legend=False, marker="o", ms=3)
+    columns = data.transpose(x, *([hue] if hue else [])).values  # one column, and line, per value of hue
+    lines = ax.plot(dataset[x].values, columns, marker="o", ms=3)
     lo, hi = (dataset[schema.companion(name, s)] for s in (schema.LO, schema.HI))
     groups = [(None, lines[0])] if hue is None else list(zip(dataset[hue].values, lines))
     for value, line in groups:
@@ -229,8 +239,7 @@ def _cells(dataset, names, panels):
 def _grid_figure(dataset, names):
     panels = {name: _panel_dims(dataset, name) for name in names}
     cells, rows, cols, faceted = _cells(dataset, names, panels)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.9 * cols + 1.8, 3.2 * rows + 0.8), squeeze=False,
-                             layout="constrained")  # fmt: skip
+    fig, axes = _subplots(rows, cols, (3.9 * cols + 1.8, 3.2 * rows + 0.8))
     used, legends = [], {}
     for name in names:
         x, hue, col, held = panels[name]
@@ -271,8 +280,7 @@ def _design_figure(dataset, names):
     design = json.loads(dataset.attrs.get(schema.DESIGN, "null")) or {}
     parameters = [key for key, *_ in design.get("ranges", [])] or [
         c for c in dataset.coords if dataset[c].dims == ("sample",) and c != "sample"]  # fmt: skip
-    fig, axes = plt.subplots(len(names), len(parameters), figsize=(3.0 * len(parameters) + 1, 2.6 * len(names) + 0.8),
-                             squeeze=False, layout="constrained")  # fmt: skip
+    fig, axes = _subplots(len(names), len(parameters), (3.0 * len(parameters) + 1, 2.6 * len(names) + 0.8))
     for k, name in enumerate(names):
         values = dataset[name].values
         lo, hi = (dataset[schema.companion(name, s)].values for s in (schema.LO, schema.HI))
@@ -310,8 +318,7 @@ def _bars_figure(dataset, names):
     """One point: scalars as bars with interval whiskers, each vector output on its own."""
     rows = _bar_rows(dataset, names)
     vectors = [n for n in names if dataset[n].dims and dataset[n].size > 1]
-    fig, axes = plt.subplots(1 + len(vectors), 1, figsize=(8, 0.4 * len(rows) + 1.8 + 2.8 * len(vectors)),
-                             squeeze=False, layout="constrained")  # fmt: skip
+    fig, axes = _subplots(1 + len(vectors), 1, (8, 0.4 * len(rows) + 1.8 + 2.8 * len(vectors)))
     ax = axes[0, 0]
     pick = lambda name, suffix, where: float(dataset[name + suffix].sel(where))
     values = np.array([pick(n, "", w) for _, n, w in rows])
@@ -381,7 +388,6 @@ def _save(fig, title, path):
     if title:
         fig.suptitle(title, fontsize=9)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return Path(path)
 
 
@@ -393,8 +399,7 @@ def plot_sensitivity(indices, path):
     outputs = list(indices.output.values)
     cols = min(3, len(outputs))
     rows = -(-len(outputs) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols + 1.5, 0.32 * indices.sizes["parameter"] * rows + 1.6 * rows),
-                             squeeze=False, layout="constrained")  # fmt: skip
+    fig, axes = _subplots(rows, cols, (4.2 * cols + 1.5, 0.32 * indices.sizes["parameter"] * rows + 1.6 * rows))
     y = np.arange(indices.sizes["parameter"])
     height = 0.8 / len(bars)
     for ax, output in zip(axes.flat, outputs):
@@ -413,10 +418,12 @@ def plot_sensitivity(indices, path):
 
 
 def plot_store(store, out=None, dataset=None):
-    """Draw the standard figures of a finished store (or sensitivity indices); returns the PNG paths.
+    """Draw the standard figures of a finished store (or sensitivity indices) into ``out``
+    (default: beside the store; made if missing); returns the PNG paths.
 
     ``dataset`` is the store's finished Dataset when the caller has it in memory (a run
-    that just wrote it), so it is not read back.
+    that just wrote it), so it is not read back. A ``.nc`` file is read once, whichever
+    kind it holds.
     """
     store = Path(store)
     dataset = _load(store) if dataset is None else dataset

@@ -19,7 +19,8 @@ field is left out of its distribution's table).
 
 import json
 import time
-from importlib.metadata import version
+from functools import cache
+from importlib import metadata
 
 import numba
 import numpy as np
@@ -29,6 +30,15 @@ from . import schema
 from .distributions import Dist
 from .estimators import estimate
 from .model import Probability
+
+
+@cache
+def version(distribution):
+    """The installed version of ``distribution`` (``importlib.metadata.version``), read once per
+    process: each reading searches the installed packages' metadata, and a run asks for this
+    package's version in every study hash and in the results' provenance."""
+    return metadata.version(distribution)
+
 
 CONVENTIONS = "CF-1.10"
 _FIELD_UNITS = {"sigma": "1"}  # a lognormal's sigma is on the log scale; other fields share the parameter's units

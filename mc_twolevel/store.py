@@ -257,14 +257,22 @@ class ZarrLedger(MemoryLedger):
         return np.concatenate(blocks)
 
     def _valid_counters(self, rows):
+        """The ledger's counters, read whole: chunk by chunk only if some chunk fails to read."""
         if self._zcounters.shape[0] != rows:
             self._zcounters.resize((rows, self._zcounters.shape[1]))
+        try:
+            return self._zcounters[:rows]
+        except DAMAGED_CHUNK:
+            return self._counters_by_chunk(rows)
+
+    def _counters_by_chunk(self, rows):
+        """The counters with every chunk that fails to read blanked, on disk too (its items run again)."""
         counters = np.full((rows, self._zcounters.shape[1]), np.nan)
         for start in range(0, rows, _ROWS_PER_CHUNK):
             stop = min(start + _ROWS_PER_CHUNK, rows)
             try:
                 counters[start:stop] = self._zcounters[start:stop]
-            except DAMAGED_CHUNK:  # these items run again
+            except DAMAGED_CHUNK:
                 self._zcounters[start:stop] = counters[start:stop]
         return counters
 

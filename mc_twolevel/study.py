@@ -34,6 +34,7 @@ nor ``plot`` changes the numbers, so neither is part of the study's hash.
 """
 
 import difflib
+import functools
 import hashlib
 import itertools
 import json
@@ -46,7 +47,6 @@ import time
 import tomllib
 import warnings
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +57,7 @@ from .batch import check_batch_system, check_cluster
 from .errors import InputError
 from .parallel import Progress, executor
 from .registry import get_model
-from .results import coordinate, label, to_dataset
+from .results import coordinate, label, to_dataset, version
 
 DEFAULT_TRIALS = 1_000_000
 LONG_RUN_TRIALS = 10**8  # a run without a store beyond this many trials warns first
@@ -118,6 +118,21 @@ def _sweep_values(key, spec):
         f"sweep {key!r}: expected a non-empty list of values or a table "
         f"{{ start = ..., stop = ..., num = ... }}, got {spec!r}"
     )
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a run's tasks go (the arguments of :meth:`Study.run`) and whether it shows a progress bar."""
+
+    client: object = None
+    scheduler: str | None = None
+    workers: int | None = None
+    progress: bool | None = None
+
+    @property
+    def own_workers(self):
+        """No client or scheduler given: the run starts its workers (threads here, or ``[cluster]`` jobs)."""
+        return self.client is None and self.scheduler is None
 
 
 @dataclass
@@ -333,80 +348,90 @@ class Study:
 
         if workers is not None:
             workers = _whole("workers", workers, 1)
+        where = _Where(client, scheduler, workers, progress)
         if shard is not None:
             shard = shards.Shard.parse(shard)
             shards.check(self, store)
         if store is None:
-            return self._run(None, client, scheduler, workers, progress)
+            return self._run_in_memory(where)
         store = Path(store)
         store.parent.mkdir(parents=True, exist_ok=True)
         if shard is not None:
             with stores.StoreLock(store, name=f"shard-{shard.index}-of-{shard.count}.lock"):
-                finished = self._run_shard(store, shard, client, scheduler, workers, progress)
+                finished = self._run_shard(store, shard, where)
             if finished is not True:
                 return finished  # the results already there, or None: another shard assembles
         with stores.StoreLock(store):
-            return self._run(store, client, scheduler, workers, progress)
+            return self._run(store, where)
 
-    def _run_shard(self, store, shard, client, scheduler, workers, progress):
+    def _run_shard(self, store, shard, where):
         """Compute a shard's share; True if it should go on to assemble the store."""
         from . import shards
 
-        description = json.dumps(self.describe(), default=str)
-        finished = stores.open_finished(store, self.hash, description)
+        finished = self._finished(store)
         if finished is not None:
             return finished
-        if self.cluster and client is None and scheduler is None:
-            check_batch_system(self.cluster["type"])  # before anything is written
-        tables = self.plan_tables()
-        compile_seconds = self._compile(tables[0])
-        ledger = stores.open_ledger(shards.ledger_path(store, shard), self.hash, self.spec.layout.size, description)
-        self._execute(tables, compile_seconds, ledger, shards.next_round(self, shard), client, scheduler, workers,
-                      progress)  # fmt: skip
+        tables, compile_seconds = self._prepare(where)
+        ledger = self._open_ledger(shards.ledger_path(store, shard))
+        self._execute(tables, compile_seconds, ledger, shards.next_round(self, shard), where)
         return True if shards.finish(store, shard, self.hash) else None
 
-    def _run(self, store, client, scheduler, workers, progress):
+    def _run(self, store, where):
+        """Run into ``store``, resuming it and adopting what shards finished, and write the results there."""
         from . import shards
 
-        description = json.dumps(self.describe(), default=str)
-        draft = None
-        if store is not None:
-            finished = stores.open_finished(store, self.hash, description)
-            if finished is not None:
-                return finished
-            draft = stores.check_writable(self._empty_results(), store)
-        if self.cluster and client is None and scheduler is None:
-            check_batch_system(self.cluster["type"])  # before anything is written
-        tables = self.plan_tables()
-        compile_seconds = self._compile(tables[0])
-        if store is not None:
-            ledger = stores.open_ledger(store, self.hash, self.spec.layout.size, description)
-            shards.adopt(self, store, ledger)
-        else:
-            ledger = stores.MemoryLedger(self.spec.layout.size)
-            if self.trials is not None:
-                self._warn_if_long(tables[0], client, workers)  # the estimate times the compiled kernel
-        totals, trials, timings = self._execute(tables, compile_seconds, ledger, self.next_round, client, scheduler,
-                                                workers, progress)  # fmt: skip
-        dataset = to_dataset(self, totals, trials, timings)
-        if store is not None:
-            stores.write_finished(dataset, store, draft)
-            shards.remove(store, self.hash)
+        finished = self._finished(store)
+        if finished is not None:
+            return finished
+        draft = stores.check_writable(self._empty_results(), store)
+        tables, compile_seconds = self._prepare(where)
+        ledger = self._open_ledger(store)
+        shards.adopt(self, store, ledger)
+        dataset = to_dataset(self, *self._execute(tables, compile_seconds, ledger, self.next_round, where))
+        stores.write_finished(dataset, store, draft)
+        shards.remove(store, self.hash)
         return dataset
 
-    def _execute(self, tables, compile_seconds, ledger, next_round, client, scheduler, workers, progress):
+    def _run_in_memory(self, where):
+        """Run keeping nothing: the results, after a warning if the run is long."""
+        tables, compile_seconds = self._prepare(where)
+        if self.trials is not None:
+            self._warn_if_long(tables[0], where)  # the estimate times the compiled kernel
+        ledger = stores.MemoryLedger(self.spec.layout.size)
+        return to_dataset(self, *self._execute(tables, compile_seconds, ledger, self.next_round, where))
+
+    def _finished(self, store):
+        """The results finished in ``store``, or None; a store of another study is refused."""
+        return stores.open_finished(store, self.hash, self._description())
+
+    def _prepare(self, where):
+        """What a run does before it writes anything: the batch system checked (for ``[cluster]``),
+        each point's tables planned and the kernel compiled here; ``(tables, compile_seconds)``."""
+        if self.cluster and where.own_workers:
+            check_batch_system(self.cluster["type"])
+        tables = self.plan_tables()
+        return tables, self._compile(tables[0])
+
+    def _open_ledger(self, path):
+        """The ledger at ``path``: this study's, resumed, or a new one (:func:`~mc_twolevel.store.open_ledger`)."""
+        return stores.open_ledger(path, self.hash, self.spec.layout.size, self._description())
+
+    def _description(self):
+        """The study as JSON, as a store records the study that made it."""
+        return json.dumps(self.describe(), default=str)
+
+    def _execute(self, tables, compile_seconds, ledger, next_round, where):
         """Run the rounds ``next_round`` plans into ``ledger``; per-point totals, trials and timings
-        (``compile_seconds``: what compiling or loading the kernel took, before)."""
-        bar = Progress(progress)
+        (``compile_seconds``: what compiling or loading the kernel took, before). The executor is
+        started only if an item is left to compute (:func:`~mc_twolevel.engine.execute`)."""
+        bar = Progress(where.progress)
         started = time.perf_counter()
         # in this thread only without a store: a run that keeps one waits for its tasks in this thread, so
         # that a signal is handled at once (a kernel running here would hold it until the kernel returns)
-        serial = workers == 1 and not isinstance(ledger, stores.ZarrLedger) and client is None and scheduler is None
+        serial = where.workers == 1 and not isinstance(ledger, stores.ZarrLedger) and where.own_workers
+        start = functools.partial(executor, where.client, where.scheduler, where.workers, self.cluster, serial)
         try:
-            with executor(client, scheduler, workers, self.cluster, serial) as runner:
-                totals, trials = engine.execute(
-                    self.spec, self.thetas, tables, self.seed, ledger, next_round, runner, bar
-                )
+            totals, trials = engine.execute(self.spec, self.thetas, tables, self.seed, ledger, next_round, start, bar)
         finally:
             bar.close()
         return totals, trials, {"compile_seconds": compile_seconds, "run_seconds": time.perf_counter() - started}
@@ -442,7 +467,7 @@ class Study:
             tables.append(planned[key])
         return tables
 
-    def _warn_if_long(self, tables, client, workers):
+    def _warn_if_long(self, tables, where):
         """Warn before a run of more than ``LONG_RUN_TRIALS`` trials that keeps no store,
         with its duration estimated from ``CALIBRATION_TRIALS`` trials timed here."""
         total = self.trials * len(self.points)
@@ -451,7 +476,7 @@ class Study:
         started = time.perf_counter()
         state = self.spec.task_kernel.states(self.seed, (0, 0))
         self.spec.run(self.thetas[0], tables, CALIBRATION_TRIALS, state, self.spec.new_totals())
-        cores = sum(client.nthreads().values()) if client is not None else workers or os.cpu_count()
+        cores = sum(where.client.nthreads().values()) if where.client is not None else where.workers or os.cpu_count()
         seconds = (time.perf_counter() - started) / CALIBRATION_TRIALS * total / cores
         duration = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
         warnings.warn(
@@ -459,7 +484,7 @@ class Study:
             f"roughly {duration} on {cores} core(s) at the speed just measured. Nothing is kept if it "
             "is interrupted; pass store=PATH to make it resumable (and progress=True to see a bar).",
             LongRunWarning,
-            stacklevel=3,
+            stacklevel=_outside_the_package(),
         )
 
     def _compile(self, tables):
@@ -473,6 +498,16 @@ class Study:
         finally:
             notice.cancel()
         return time.perf_counter() - started
+
+
+def _outside_the_package():
+    """The ``stacklevel`` at which a warning raised by the caller of this function names the
+    first line outside this package: the user's own call, whichever API function led here."""
+    package = str(Path(__file__).parent)
+    frame, level = sys._getframe(2), 2  # stacklevel 1 is the caller itself, 2 its caller
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _in_cache(kernel):

@@ -32,8 +32,12 @@ def test_a_long_run_without_a_store_warns_with_an_estimate(monkeypatch):
     monkeypatch.setattr(studies, "LONG_RUN_TRIALS", 10_000)
     with pytest.warns(
         studies.LongRunWarning, match=r"4e\+04 trials \(2 points x 20,000\).*roughly \d+ s on 1 core.*store="
-    ):
+    ) as caught:
         mc.sweep("compliance", grid={"shadow": [0.0, 1.0]}, trials=20_000, workers=1)
+    assert caught[0].filename == __file__  # the user's own line, not one inside the package
+    with pytest.warns(studies.LongRunWarning) as caught:
+        mc.Study("compliance", sweep={"shadow": [0.0, 1.0]}, trials=20_000).run(workers=1)
+    assert caught[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error", studies.LongRunWarning)
         mc.sweep("compliance", grid={"shadow": [0.0, 1.0]}, trials=5_000, workers=1)  # under the limit: silent

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import mc_twolevel as mc
 from mc_twolevel import batch
 from mc_twolevel.cli import main
+from mc_twolevel.errors import EnvironmentFailure
 
 README_CLUSTER = {"type": "slurm", "jobs": 4, "cores": 8, "memory": "16GB", "walltime": "02:00:00"}
 
@@ -85,6 +86,18 @@ def test_sge_without_a_parallel_environment_is_refused_with_what_to_add():
     with pytest.raises(mc.InputError, match=r'job-extra-directives: \["-pe smp 8"\]'):
         batch.job_script(README_CLUSTER | {"type": "sge"})
     assert "-pe" not in batch.job_script(README_CLUSTER | {"type": "sge", "cores": 1})
+
+
+def test_settings_of_a_finished_dask_config_block_leave_the_defaults_in_place():
+    """Run in a fresh process, so that dask_jobqueue is first imported inside the block."""
+    script = (
+        "import dask\nfrom mc_twolevel import batch\nspec = {'type': 'slurm', 'cores': 2, 'memory': '2GB'}\n"
+        "with dask.config.set({'jobqueue.slurm.account': 'polsci'}):\n    inside = batch.job_script(spec)\n"
+        "after = batch.job_script(spec)\nprint('#SBATCH -A polsci' in inside, '#SBATCH -A' in after)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
 
 
 def test_site_settings_come_from_the_users_dask_configuration():
@@ -202,3 +215,30 @@ def test_a_signal_while_worker_jobs_are_cancelled_waits_until_they_are():
     finally:
         signal.signal(signal.SIGINT, previous)
     assert cancelled == ["all jobs"]
+
+
+class _Watchdog:
+    """Counts its checks; the ``verdict``-th raises what a real watchdog raises when no worker is connected."""
+
+    def __init__(self, verdict=None):
+        self.checks, self.verdict = 0, verdict
+
+    def check(self):
+        self.checks += 1
+        if self.checks == self.verdict:
+            raise EnvironmentFailure("no worker connected")
+
+
+def _slow_square(k):
+    time.sleep(0.4)
+    return k * k
+
+
+def test_worker_jobs_are_watched_while_tasks_run_and_the_watchdogs_verdict_stops_the_run(dask_client):
+    watchdog = _Watchdog()
+    runner = batch.JobqueueExecutor(dask_client, watchdog)
+    assert dict(runner.map_unordered(_slow_square, [(k,) for k in range(4)])) == {k: k * k for k in range(4)}
+    assert watchdog.checks >= 2, "the worker jobs were not watched while the tasks ran"
+    stopped = batch.JobqueueExecutor(dask_client, _Watchdog(verdict=1))
+    with pytest.raises(EnvironmentFailure, match="no worker connected"):
+        dict(stopped.map_unordered(_slow_square, [(k,) for k in range(4)]))

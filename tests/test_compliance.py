@@ -32,6 +32,7 @@ def test_depth_given_forced_adherence_is_one_minus_a_quarter():
 def test_adherence_without_pill_is_five_sixths():
     ds = mc.simulate("compliance", known_answer_params(pill1_h=0.0, pill1_f=0.0), trials=TRIALS, seed=14)
     assert_within(ds, "p_adhere_h", 5 / 6)
+    assert_within(ds, "p_adhere_f", 5 / 6)
     assert_within(ds, "p_adhere", 25 / 36)
 
 
@@ -156,7 +157,7 @@ def test_kernel_agrees_with_numpy_reference(params):
 @given(params=points, screen=st.sampled_from(["reciprocated", "alone"]))
 def test_screening_agrees_with_numpy_reference(params, screen):
     # q is unbiased in both (mean_q); p_insincere carries each estimator's own O(1/inner) bias,
-    # so it is compared where q is exact (no volatility) or with many inner draws.
+    # so it is compared where q is exact (test_screening_outcomes_agree_with_numpy_reference_where_q_is_exact).
     params = params | {"inner_trials": 400, "screen": screen, "periods": 1}
     n = 20_000
     ds = mc.simulate("compliance", params, trials=n, seed=31)
@@ -255,3 +256,52 @@ def test_nested_screening_bias_shrinks_as_one_over_inner_trials():
     bias_coarse, bias_fine = float(coarse.p_insincere_h) - 0.3, float(fine.p_insincere_h) - 0.3
     assert bias_coarse > 10 * float(coarse.p_insincere_h_se)  # the bias is real at 4 inner draws
     assert 2.5 < bias_coarse / bias_fine < 6.5  # and 4 times the inner draws cut it about 4 times
+
+
+def test_screening_alone_under_assurance_sorts_compliance_by_sincerity():
+    # assurance, shadow 0, horizon 0: q_alone = 1 iff J > K (h unconditional, 1/2), so the insincere
+    # are the conditional (1/3) and the violators (1/6). A conditional h complies iff f complies
+    # (unconditional or conditional, 5/6, cooperative): P(comply | insincere) = (1/3 x 5/6) / (1/2) = 5/9
+    params = known_answer_params(reciprocity="assurance", screen="alone", inner_trials=8)
+    ds = mc.simulate("compliance", params, trials=200_000, seed=47)
+    for s in ("h", "f"):
+        assert_within(ds, f"p_insincere_{s}", 1 / 2, sigmas=4)
+        assert_within(ds, f"p_comply_{s}_given_insincere", 5 / 9, sigmas=4)
+        assert float(ds[f"p_comply_{s}_given_sincere"]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "oppose", [{"dist": "lognormal", "median": 1.0, "sigma": 0.6}, {"dist": "uniform", "low": 0.2, "high": 1.8}]
+)
+def test_mean_q_is_the_probability_of_compliance_whatever_the_dynamics(oppose):
+    # The tower property: without a reciprocity lobby h complies iff S_h > 0 whatever f does, and q_h is
+    # P(S_h > 0 | t1), so E[q_h] = P(comply_h) (adherence forced: both given the same trials), with lock-in
+    # (a pill2 of either sign), a losing anti-law government, drift and revolutions.
+    params = known_answer_params(
+        direct_h={"dist": "lognormal", "median": 1.2, "sigma": 0.4}, oppose_h=oppose, recip_h=0.0, recip_f=0.0,
+        pill2_h={"dist": "normal", "mean": 0.1, "sd": 0.3}, gov2_h=-0.1, horizon=3.0, drift=0.05, vol=0.3,
+        lockin=0.1, shock_rate=0.2, inner_trials=16,
+    )  # fmt: skip
+    ds = mc.simulate("compliance", params, trials=200_000, seed=48)
+    gap = float(ds.mean_q_h - ds.p_comply_h)
+    se = np.hypot(float(ds.mean_q_h_se), float(ds.p_comply_h_se))  # conservative: the two correlate positively
+    assert abs(gap) < 4 * se, f"mean_q_h {float(ds.mean_q_h):.5f} vs p_comply_h {float(ds.p_comply_h):.5f} ({gap:.2e})"
+
+
+@pytest.mark.parametrize("screen", ["reciprocated", "alone"])
+@pytest.mark.parametrize("reciprocity", ["retaliation", "assurance"])
+def test_screening_outcomes_agree_with_numpy_reference_where_q_is_exact(screen, reciprocity):
+    # Without volatility or revolutions the t1 -> t2 path is deterministic (drift and lock-in only), so
+    # q is 0 or 1 in both implementations and p_insincere and compliance given (in)sincere carry no
+    # nested-estimation bias: they must agree in law.
+    params = RICH | {"vol": 0.0, "shock_rate": 0.0, "drift": 0.03, "gov2_f": -0.1, "recip_h": {"dist": "uniform",
+                     "low": 0.0, "high": 1.0}, "reciprocity": reciprocity, "screen": screen, "inner_trials": 4}  # fmt: skip
+    n = 100_000
+    ds = mc.simulate("compliance", params, trials=n, seed=49)
+    point = mc.get_model("compliance").params.resolve(params)
+    result = reference(point, n, seed=50)
+    for state in ("h", "f"):
+        for name in (f"p_insincere_{state}", f"p_comply_{state}_given_insincere", f"p_comply_{state}_given_sincere"):
+            _compare(ds, name, *result[name])
+        total, count = result[f"mean_q_{state}"]
+        _compare(ds, f"mean_q_{state}", total, count)  # q is 0 or 1: its mean is a share

@@ -8,6 +8,7 @@ import pytest
 import reference_doughnut as reference
 import scipy.special
 import scipy.stats
+from conftest import assert_within
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from mc_twolevel.models import doughnut
 from mc_twolevel.rng import stream_state
 
 kernel = importlib.import_module("mc_twolevel.models.doughnut.kernel")
+deal_space = importlib.import_module("mc_twolevel.models.doughnut.deals")
 
 DEFAULT_TOTAL = sum(t["count"] for t in doughnut.DEFAULT_BOX)
 
@@ -141,17 +143,78 @@ def test_a_sprinkled_reward_doughnut_handed_across_moves_the_sprinkles_with_the_
     assert (handed[2] - kept[2], handed[3] - kept[3]) == (-1, 1)
 
 
-def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw():
+@pytest.fixture(scope="module")
+def indifferent_class():
+    """All doughnuts worth the same to all, nobody envious, every voter content with nothing."""
+    return mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=6, workers=1)
+
+
+def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw(indifferent_class):
     """All doughnuts worth the same to all, nobody envious, everything passes: every deal
     splitting the 7 as 3-4 or 4-3 is equally good, so the negotiators' 4 doughnuts are a
     uniform draw of 4 from 11 and hold a sprinkled one with probability
     1 - C(8, 4) / C(11, 4) = 1 - 70/330 = 0.788."""
     blind = 1 - math.comb(8, 4) / math.comb(11, 4)
     assert blind == pytest.approx(0.7879, abs=1e-4)
-    ds = mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=6, workers=1)
-    assert float(ds.p_success) == 1.0
+    ds = indifferent_class
+    assert float(ds.p_success) == 1.0 and float(ds.p_agree) == 1.0 and float(ds.p_invol) == 0.0
     assert abs(float(ds.p_sprinkles_reward) - blind) < 5 * float(ds.p_sprinkles_reward_se)
-    assert abs(float(ds.mean_sprinkles_a) - 1.5) < 5 * float(ds.mean_sprinkles_a_se)
+    for group in "ab":  # each doughnut is a group's with probability 1/2: 3 sprinkled x 1/2
+        assert abs(float(ds[f"mean_sprinkles_{group}"]) - 1.5) < 5 * float(ds[f"mean_sprinkles_{group}_se"]), group
+
+
+def test_the_indifferent_class_splits_three_four_either_way_moves_its_deal_and_pays_nobody(indifferent_class):
+    """The same class. The final deal splits the 7 as 3-4 or 4-3 (the Nash products of other
+    splits are smaller: (2 + 2/8)(2 + 5/8) = 5.91 < 5.94), and swapping the groups maps the class
+    onto itself, so each split has probability 1/2. Every opening offer maximises its maker's own
+    payoff, which a reward doughnut taken from the other negotiator raises by 1 at no cost to
+    either group's approval (nobody envies), so every opening offer is a trade and the final deal,
+    which is none (``p_trade = 0``), differs from both: ``p_deal_moved = 1``. Every voter approves
+    with a margin of at least 3/8 known to within noise_2 = 0.001, so nobody believes a side
+    payment could raise the chance of success, and none is made."""
+    ds = indifferent_class
+    for k in (3, 4):
+        at = ds.p_split.sel(split=k)
+        assert abs(float(at) - 0.5) < 4 * math.sqrt(0.25 / 400), (k, float(at))
+    assert float(ds.p_split.sel(split=[3, 4]).sum()) == pytest.approx(1.0, rel=1e-12)
+    assert float(ds.p_trade) == 0.0 and float(ds.p_deal_moved) == 1.0 and float(ds.p_side_payment) == 0.0
+
+
+def test_a_side_payment_wins_the_wavering_voter_as_often_as_the_negotiator_misjudges_it_enough():
+    """Groups of two (a negotiator and one voter), a box of 3 alike doughnuts, rewards of 1:
+    the one pool doughnut goes to a or to b. Every doughnut is worth 1, aspirations are 0.1, no
+    envy, one round at noise 0.1, no trades. The voter given the pool has margin 1/2 - 0.1 = 0.4,
+    the other -0.1 (it rejects unless handed a doughnut, which lifts it to 0.9). Negotiator g
+    misjudges its voter by 0.1 z_g, so believes it approves with Phi(4 + z_g) or Phi(z_g - 1),
+    and believes the other group's voter approves with Phi(4) or Phi(-1) (the prior).
+    The Nash search gives the pool to a iff Phi(4 + z_a) Phi(z_b - 1) > Phi(z_a - 1) Phi(4 + z_b), that is
+    iff z_a < z_b (Phi(z - 1) / Phi(z + 4) rises with z). Then a (utility 1/2 + 1) hands its reward
+    doughnut to a voter iff that more than triples the believed success (1/2 after it, against
+    3/2); b (utility 1) never gives. Handed to b's voter it gives Phi(9 + z_b) for Phi(z_b - 1): iff
+    z_b < g, Phi(g - 1) = Phi(g + 9) / 3; to a's own, Phi(14 + z_a) for Phi(4 + z_a): iff z_a < h,
+    Phi(h + 4) = Phi(h + 14) / 3. So, with the mirror case, P(side payment) = 2 P(z_a < z_b,
+    z_b < g or z_a < h) = Phi(g)^2 + 2 Phi(h) (1 - Phi(g)), about Phi(Phi^-1(1/3) + 1)^2 = 0.5118.
+    The deal passes iff the doughnut went to the wavering voter: Phi(g)^2 (up to P(z_a < h), 5e-6),
+    leaving the group given the pool 1 doughnut and the other 2: 3/2 each on average."""
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+
+    phi = norm.cdf
+    g = brentq(lambda x: phi(x - 1) - phi(x + 9) / 3, -5.0, 5.0, xtol=1e-14)
+    h = brentq(lambda x: phi(x + 4) - phi(x + 14) / 3, -9.0, 0.0, xtol=1e-14)
+    expected = phi(g) ** 2 + 2 * phi(h) * (1 - phi(g))
+    assert expected == pytest.approx(0.5118, abs=1e-4)
+    params = {"n_students": 4, "box": [{"name": "plain", "count": 3}], "reward": 1, "rounds": 1, "trades": False,
+              "group_spread": 0.0, "taste_spread": 0.0, "fairness": 0.0, "aspiration": 0.1, "aspiration_spread": 0.0,
+              "noise_1": 0.1}  # fmt: skip
+    ds = mc.simulate("doughnut", params, trials=40_000, seed=12, workers=1)
+    side, se = float(ds.p_side_payment), float(ds.p_side_payment_se)
+    assert abs(side - expected) < 4 * se, f"p_side_payment {side:.4f} +/- {se:.4f}, derived {expected:.4f}"
+    assert float(ds.p_agree) == 1.0
+    assert_within(ds, "p_success", phi(g) ** 2, sigmas=4)
+    assert_within(ds, "p_invol", 1 - phi(g) ** 2, sigmas=4)
+    assert_within(ds, "mean_doughnuts_a", 1.5 * phi(g) ** 2, sigmas=4)
+    assert_within(ds, "mean_doughnuts_b", 1.5 * phi(g) ** 2, sigmas=4)
 
 
 def test_the_exercise_mostly_succeeds_with_an_even_split(default_class):
@@ -306,3 +369,38 @@ def test_a_bad_box_is_refused_by_name(box, words):
         mc.simulate("doughnut", {"box": box}, trials=10)
     for word in words:
         assert word in str(error.value)
+
+
+def test_classes_of_different_sizes_share_the_deal_space_and_keep_their_results():
+    """The deal space is enumerated once for points differing only in class size; the
+    negotiator's weights (pool doughnuts over the group size) are each point's own, so the
+    counts equal those of a plan made from scratch."""
+    small, large = ({"n_students": n, "rounds": 1, "trades": False} for n in (8, 20))
+    model = mc.get_model("doughnut")
+    fresh = []
+    for params in (small, large):
+        deal_space._deal_space.cache_clear()
+        fresh.append(_counts(model, params))
+    (weights_small, rest_small), (weights_large, rest_large) = (
+        _weights_and_rest(model.tables(model.params.resolve(params))) for params in (small, large)
+    )
+    assert all(a is b for a, b in zip(rest_small, rest_large, strict=True))
+    pool, eaten = rest_small[-1][:, :, 0], rest_small[-1][:, :, 1]  # key_counts
+    for size, weights in ((4, weights_small), (10, weights_large)):
+        assert np.array_equal(weights, (pool / size + eaten).transpose(0, 2, 1))
+    assert [_counts(model, small), _counts(model, large)] == fresh
+    assert fresh[0] != fresh[1]
+
+
+def _counts(model, params):
+    """The kernel's counts for 40 classes at ``params`` (one chunk, a fixed seed)."""
+    point = model.params.resolve(params)
+    totals = model.new_totals()
+    model.run(model.prepare(point), model.tables(point), 40, model.task_kernel.states(5, (0, 0)), totals)
+    return totals.tolist()
+
+
+def _weights_and_rest(tables):
+    """A doughnut plan's ``key_weights``, and its other tables (``key_counts`` last)."""
+    counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, *after = tables
+    return key_weights, (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, *after, key_counts)

@@ -1,5 +1,6 @@
 """Estimators, determinism across layouts, precision targets and resuming."""
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -201,3 +202,25 @@ def test_wilson_bounds_hold_the_estimate_at_zero_and_all_against_scipy():
         expected = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
         assert lo[0] <= k / n <= hi[0]
         assert lo[0] == pytest.approx(expected.low, abs=1e-12) and hi[0] == pytest.approx(expected.high, abs=1e-12)
+
+
+def test_the_executor_starts_once_a_run_and_not_at_all_when_the_ledger_holds_every_item():
+    study = mc.Study("compliance", {"horizon": 2.0}, precision=8e-3, seed=4, **SMALL)
+    tables, ledger, started = study.plan_tables(), store.MemoryLedger(study.spec.layout.size), []
+
+    @contextlib.contextmanager
+    def start():
+        started.append(len(started))
+        yield parallel.SerialExecutor()
+
+    def run():
+        return engine.execute(study.spec, study.thetas, tables, study.seed, ledger, study.next_round, start,
+                              parallel.Progress(False))  # fmt: skip
+
+    totals, trials = run()
+    assert ledger.items[:, engine.ROUND].max() >= 1, "one round only: make the target finer"
+    assert started == [0], "the executor is started once, kept over the rounds"
+    again_totals, again_trials = run()  # every round replanned from the ledger, every item in it
+    assert started == [0], "an executor was started with nothing left to compute"
+    np.testing.assert_array_equal(again_totals, totals)
+    np.testing.assert_array_equal(again_trials, trials)

@@ -1,5 +1,7 @@
 """The multilateral model: its known answers, compliance reproduced at two states, a NumPy reference."""
 
+import math
+
 import numpy as np
 import pytest
 from conftest import assert_within, two_sample_z
@@ -63,12 +65,41 @@ def test_kernel_agrees_with_numpy_reference(n_states, gamma):
         if min(m, n_ref) < 50:
             continue
         assert two_sample_z(k, m, k_ref, n_ref) < 5, f"{name}: kernel {k / m:.4f} vs numpy {k_ref / n_ref:.4f}"
-    total, count = result["mean_share_top"]
-    if count >= 50:
-        assert abs(float(ds.mean_share_top) - total / count) < 5 * np.sqrt(2) * float(ds.mean_share_top_se) + 1e-9
+    for name in ("mean_share_top", "mean_share_bottom"):
+        total, count = result[name]
+        if count >= 50:
+            assert abs(float(ds[name]) - total / count) < 5 * np.sqrt(2) * float(ds[f"{name}_se"]) + 1e-9, name
+    for k, (k_ref, n_ref) in enumerate(result["complying"]):  # the number complying at the largest equilibrium
+        at = ds.sel(complying=k)
+        m = float(at.p_complying_n)
+        if min(m, n_ref) >= 50:
+            z = two_sample_z(float(at.p_complying) * m, m, k_ref, n_ref)
+            assert z < 5, f"p_complying[{k}]: kernel {float(at.p_complying):.4f} vs numpy {k_ref / n_ref:.4f}"
+
+
+def test_without_a_shadow_retaliation_leaves_each_state_alone():
+    # retaliation at shadow 0: omega = 0, so no stake and no conditional state; with J, K ~ U(0, 1) each
+    # state complies iff J > K, independently: top = bottom ~ Binomial(n, 1/2) whatever gamma
+    uniform = {"dist": "uniform", "low": 0.0, "high": 1.0}
+    params = {"direct": uniform, "oppose": uniform, "recip": uniform, "pill1": 10.0, "pill2": 0.0, "gov1": 0.0,
+              "gov2": 0.0, "horizon": 0.0, "shadow": 0.0, "reciprocity": "retaliation", "n_states": 5, "gamma": 0.5}  # fmt: skip
+    ds = mc.simulate("multilateral", params, trials=100_000, seed=11)
+    assert_within(ds, "mean_share_top", 1 / 2, sigmas=4)
+    assert_within(ds, "mean_share_bottom", 1 / 2, sigmas=4)
+    assert float(ds.p_unique) == 1.0
+    for k in range(6):
+        assert_within(ds.sel(complying=k), "p_complying", math.comb(5, k) / 32, sigmas=4)
 
 
 def test_a_thousand_states_run():
     ds = mc.simulate("multilateral", {"n_states": 1000, "pill1": 10.0}, trials=200, seed=10)
     assert ds.sizes["complying"] == 1001
     assert float(ds.p_complying.sum()) == pytest.approx(1.0)
+
+
+def test_adherence_of_every_state_is_the_product_of_each_ones():
+    # without a pro-law lobby a state adheres iff J + L > K: 5/6 for J, L, K ~ U(0, 1), independently
+    uniform = {"dist": "uniform", "low": 0.0, "high": 1.0}
+    params = {"direct": uniform, "oppose": uniform, "recip": uniform, "pill1": 0.0, "gov1": 0.0, "n_states": 3}
+    ds = mc.simulate("multilateral", params, trials=100_000, seed=12)
+    assert_within(ds, "p_adhere", (5 / 6) ** 3, sigmas=4)

@@ -1,14 +1,23 @@
 """The standard figures read as people expect: labels from long names and units, the
 interval named, no magnified noise, the study's order, facets for a third dimension,
-designs against their parameters, and one point without a crash."""
+designs against their parameters, one point without a crash, and no pyplot."""
 
-import matplotlib.pyplot as plt
+import subprocess
+import sys
+import warnings
+
 import numpy as np
 import pytest
+import xarray as xr
+from ishigami_model import MODEL as ISHIGAMI
 from matplotlib.collections import PathCollection, PolyCollection
 
 import mc_twolevel as mc
-from mc_twolevel.plot import MIN_PROBABILITY_SPAN, figure, plot_dataset
+from mc_twolevel import plot
+from mc_twolevel.plot import MIN_PROBABILITY_SPAN, figure, plot_dataset, plot_store
+from mc_twolevel.store import write_dataset
+
+mc.register(ISHIGAMI)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +40,6 @@ def test_a_third_dimension_becomes_columns_and_legends_keep_the_studys_order(cub
     assert "years" in first.get_xlabel() and first.get_ylabel() == "probability"
     assert "both comply at t2" in first.get_title()
     assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim()  # one scale along a row of facets
-    plt.close(fig)
 
 
 def test_an_output_the_sweep_does_not_reach_is_not_magnified(cube):
@@ -39,7 +47,6 @@ def test_an_output_the_sweep_does_not_reach_is_not_magnified(cube):
     for ax in fig.axes:
         low, high = ax.get_ylim()
         assert high - low >= MIN_PROBABILITY_SPAN
-    plt.close(fig)
 
 
 def test_an_output_that_never_happens_is_a_line_at_zero_not_a_band():
@@ -50,7 +57,6 @@ def test_an_output_that_never_happens_is_a_line_at_zero_not_a_band():
     (ax,) = fig.axes
     assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert any("0 at every point" in t.get_text() for t in ax.texts)
-    plt.close(fig)
 
 
 def test_a_design_is_drawn_against_each_parameter():
@@ -62,7 +68,6 @@ def test_a_design_is_drawn_against_each_parameter():
     assert fig.axes[2].get_xlabel().startswith("shadow") and fig.axes[3].get_xlabel().startswith("horizon")
     (dots,) = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
     assert np.array_equal(dots.get_offsets()[:, 0], ds.shadow.values)  # x is the parameter, not the index
-    plt.close(fig)
 
 
 def test_one_point_plots_even_where_an_estimate_is_certain(tmp_path):
@@ -83,7 +88,41 @@ def test_choices_and_switches_are_categories_on_the_axis():
         "reciprocity = assurance",
         "reciprocity = retaliation",
     ]
-    plt.close(fig)
+
+
+def test_a_netcdf_file_is_read_once_whichever_kind_it_holds(tmp_path, monkeypatch):
+    sample = {"method": "sobol", "n": 16, "ranges": {"x1": [-3.0, 3.0], "x2": [-3.0, 3.0]}}
+    study = mc.Study("ishigami", sample=sample, trials=2, seed=5)
+    study.run(store=tmp_path / "design.nc", workers=1)
+    write_dataset(study.analyze(xr.load_dataset(tmp_path / "design.nc")), tmp_path / "design.sensitivity.nc")
+    reads, load = [], xr.load_dataset
+    monkeypatch.setattr(plot.xr, "load_dataset", lambda path, **kw: reads.append(path) or load(path, **kw))
+    for name in ("design.nc", "design.sensitivity.nc"):
+        reads.clear()
+        (png,) = plot_store(tmp_path / name, out=tmp_path / "new" / "figures")  # a folder not made yet
+        assert reads == [tmp_path / name]
+        assert png == tmp_path / "new" / "figures" / name.replace(".nc", ".png") and png.stat().st_size > 10_000
+
+
+def test_a_store_is_drawn_without_pyplot(cube, tmp_path):
+    """No pyplot, so no figure is left open and the caller's matplotlib backend is not set."""
+    cube.to_netcdf(tmp_path / "cube.nc", engine="h5netcdf")
+    script = ("import sys\nfrom mc_twolevel.plot import plot_store\n(png,) = plot_store(sys.argv[1])\n"
+              "print(png, 'matplotlib.pyplot' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cube.nc")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(tmp_path / "cube.png"), "False"]
+    assert (tmp_path / "cube.png").stat().st_size > 10_000
+
+
+def test_a_vector_output_of_one_value_is_drawn_without_a_warning():
+    """One compliance period: ``p_survive`` is a vector of one value along ``period``."""
+    results = mc.sweep("compliance", grid={"horizon": [0.0, 5.0]}, trials=2_000, seed=4, workers=1)
+    assert results.sizes["period"] == 1 and "period" in results["p_survive"].dims
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = figure(results, ["p_survive"])
+    assert fig.axes[0].get_xlim()[0] < 1.0 < fig.axes[0].get_xlim()[1]
 
 
 def test_outputs_beside_a_faceted_vector_share_rows_and_its_whole_numbers_have_whole_ticks():
@@ -98,18 +137,6 @@ def test_outputs_beside_a_faceted_vector_share_rows_and_its_whole_numbers_have_w
     survive = fig.axes[3]
     assert all(float(t).is_integer() for t in survive.get_xticks())  # periods, not 1.5
     assert survive.get_ylim() == fig.axes[4].get_ylim()  # one scale along the row of facets
-    plt.close(fig)
-
-
-def test_a_vector_output_of_one_label_draws_without_a_warning():
-    import warnings
-
-    ds = mc.sweep("compliance", grid={"shadow": [0.0, 1.0]}, trials=2_000, seed=3, workers=1)  # periods = 1
-    assert ds.sizes["period"] == 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fig = figure(ds, ["p_survive", "p_mutual"])
-    plt.close(fig)
 
 
 def test_an_output_that_applies_at_no_point_is_named_in_the_caption_not_drawn_empty(cube):
@@ -118,7 +145,6 @@ def test_an_output_that_applies_at_no_point_is_named_in_the_caption_not_drawn_em
     assert not any(t.startswith("p_insincere_h") for t in _titles(fig))
     caption = " ".join(fig._suptitle.get_text().split())
     assert "not drawn, as they apply at no point of this study: p_insincere_h" in caption
-    plt.close(fig)
 
 
 def test_a_choice_swept_first_plots_from_its_store_and_a_box_can_be_swept(tmp_path):
@@ -136,4 +162,3 @@ def test_a_choice_swept_first_plots_from_its_store_and_a_box_can_be_swept(tmp_pa
     fig = figure(ds, ["p_success"])
     (ax,) = fig.axes
     assert "'count': 11" in " ".join(t.get_text() for t in ax.get_xticklabels()).replace("\n", " ")
-    plt.close(fig)

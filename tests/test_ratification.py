@@ -171,6 +171,8 @@ def test_invariants(params):
     assert counts["p_agree"] == counts["p_ratified"] + counts["p_invol"]
     if params["info"] == "complete":
         assert counts["p_invol"] == 0
+        if params["veto_a"] == params["veto_b"] == 0:  # informed negotiators sign exactly where win-sets overlap
+            assert round(float(ds.p_overlap * ds.p_overlap_n)) == counts["p_ratified"]
     for name in ("mean_payoff_a", "mean_payoff_b", "mean_winset_a", "mean_winset_b"):
         assert 0.0 <= float(ds[name]) <= 1.0
     if counts["p_ratified"]:
@@ -266,6 +268,14 @@ def test_the_cutoff_type_is_indifferent_and_the_offers_are_optimal(lo, width, de
     for other in np.linspace(max(lo, -1.0), min(hi, 1.0), 41):  # no feasible cutoff does better
         if game.first_offer(other, hi, delta_r) >= 0.0:
             assert game.proposer_value(other, lo, hi, delta_r, delta_p) <= value + 1e-9
+
+
+def test_the_screening_equilibrium_at_delta_one_half_is_the_closed_form():
+    # R ~ U[0, 1], delta = 1/2: c = 2(1 - delta)/(4 - 3 delta) = 0.4, x1 = c + delta (1 - c)/2 = 0.55,
+    # x2 = (1 + c)/2 = 0.7
+    from mc_twolevel.models.ratification import renegotiation as game
+
+    assert tuple(game.equilibrium(0.0, 1.0, 0.5, 0.5)) == pytest.approx((0.4, 0.55, 0.7), abs=1e-12)
 
 
 @pytest.mark.parametrize("mu, shock, delta", [(0.5, 0.5, 0.5), (0.6, 0.3, 0.8), (0.3, 0.6, 0.2)])

@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 import mc_twolevel as mc
+from mc_twolevel import results
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,18 @@ def test_a_precision_study_records_its_target_and_no_trials_per_point():
     ds = mc.simulate("compliance", precision=0.2, chunk_trials=1_000, seed=1)
     assert ds.attrs["precision"] == 0.2 and ds.attrs["max_trials"] == 10**9
     assert "trials_per_point" not in ds.attrs and "sweep" not in ds.attrs
+
+
+def test_the_package_version_is_read_from_the_installed_metadata_once(tmp_path, monkeypatch):
+    """Every study hash and the results' provenance carry it; one reading serves them all."""
+    readings, read = [], results.metadata.version
+    monkeypatch.setattr(results.metadata, "version", lambda name: readings.append(name) or read(name))
+    results.version.cache_clear()
+    study = mc.Study("compliance", sweep={"horizon": [0.0, 5.0]}, trials=2_000, seed=1)
+    ds = study.run(store=tmp_path / "s.zarr", workers=1)
+    assert readings == ["mc_twolevel"]
+    assert ds.attrs["mc_twolevel_version"] == json.loads(ds.attrs["study"])["package_version"] == mc.__version__
+    assert ds.attrs["study_hash"] == study.hash
 
 
 def test_a_dimension_named_info_is_read_by_item_access():

@@ -7,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mc_twolevel as mc
-from mc_twolevel import engine, shards
+from mc_twolevel import batch, engine, shards
+from mc_twolevel import store as stores
+from mc_twolevel import study as study_module
 from mc_twolevel.cli import main
 
 SWEEP = {"shadow": [0.0, 1.0, 2.0], "horizon": [0.0, 5.0]}
@@ -35,6 +37,20 @@ def counted(monkeypatch):
 
     monkeypatch.setattr(engine, "run_items", run_items)
     return computed
+
+
+@pytest.fixture
+def executors(monkeypatch):
+    """The executors the study starts (study.executor wrapped): their arguments, one entry each."""
+    started = []
+    original = study_module.executor
+
+    def executor(*args):
+        started.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(study_module, "executor", executor)
+    return started
 
 
 @given(st.integers(1, 40), st.integers(1, 9))
@@ -100,3 +116,35 @@ def test_the_command_line_reports_a_shard_and_the_assembly(tmp_path, capsys):
     assert "shard 1/2 done" in capsys.readouterr().out
     assert main(["run", str(path), "--out", str(out), "--workers", "1", "--shard", "2/2"]) == 0
     assert f"wrote {out}: compliance, 200,000 trials" in capsys.readouterr().out
+
+
+class _Killed(Exception):
+    pass
+
+
+def _killed(*args):
+    raise _Killed
+
+
+def test_the_assembling_shard_starts_no_second_executor(tmp_path, one_run, executors):
+    store = tmp_path / "s.zarr"
+    assert _study().run(store=store, workers=1, shard="1/2") is None
+    assert len(executors) == 1
+    last = _study().run(store=store, workers=1, shard="2/2")  # computes its share, then assembles
+    assert len(executors) == 2, "the assembly, with every item in the shard ledgers, started an executor"
+    xr.testing.assert_equal(one_run.drop_attrs(), last.drop_attrs())
+
+
+def test_a_cluster_study_whose_ledger_holds_every_item_submits_no_job(tmp_path, one_run, executors, monkeypatch):
+    store = tmp_path / "s.zarr"
+    with monkeypatch.context() as patch:  # the driver is killed while writing the results: every item is stored
+        patch.setattr(stores, "write_finished", _killed)
+        with pytest.raises(_Killed):
+            _study().run(store=store, workers=1)
+    assert len(executors) == 1 and stores.open_finished(store, _study().hash) is None
+    monkeypatch.setattr(study_module, "check_batch_system", lambda kind: None)  # no batch system needed here
+    monkeypatch.setattr(batch, "jobqueue_client", lambda spec: pytest.fail("a worker job was submitted"))
+    resumed = _study(cluster={"type": "slurm", "jobs": 2}).run(store=store)
+    assert len(executors) == 1
+    xr.testing.assert_equal(one_run.drop_attrs(), resumed.drop_attrs())
+    xr.testing.assert_equal(one_run.drop_attrs(), xr.open_zarr(store, consolidated=False).load().drop_attrs())

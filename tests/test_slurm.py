@@ -6,6 +6,7 @@ MC_TWOLEVEL_SLURM_WALLTIME=1 (a cancelled worker job, the same path, is tested a
 Each test names its jobs after itself and cancels what it left behind.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -115,6 +116,45 @@ def test_a_cluster_study_on_slurm_equals_a_local_run_bit_for_bit(tmp_path, capsy
     assert _jobs_used(tmp_path / "logs") == 1, "no worker job wrote a log: did the run use SLURM?"
     shown = capsys.readouterr().err
     assert "#SBATCH --cpus-per-task=1" in shown and "--nthreads 1" in shown and "--lifetime 240s" in shown
+
+
+def _listed(name):
+    listed = subprocess.run(["squeue", "-h", "-t", "all", "-n", name, "-o", "%i"], capture_output=True, text=True)
+    return set(listed.stdout.split())
+
+
+@contextlib.contextmanager
+def _jobs_submitted(name):
+    """The ids of the jobs called ``name`` submitted while the block runs, as SLURM lists them (polled
+    each 0.5 s; an ended job stays listed for MinJobAge, 30 s here, so none is missed)."""
+    earlier, seen, done = _listed(name), set(), threading.Event()
+
+    def poll():
+        while not done.wait(0.5):
+            seen.update(_listed(name) - earlier)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        yield seen
+    finally:
+        time.sleep(1)
+        done.set()
+        poller.join()
+
+
+@needs_slurm
+def test_an_assembling_shard_of_a_cluster_study_submits_no_job_of_its_own(tmp_path, capsys, job_name):
+    kw = dict(sweep=SWEEP, trials=400_000, seed=13, chunk_trials=100_000)
+    store = tmp_path / "s.zarr"
+    assert mc.Study("compliance", **kw).run(store=store, workers=1, shard="1/2") is None  # on this machine
+    study = mc.Study("compliance", cluster=_cluster(tmp_path, job_name=job_name), **kw)
+    with _jobs_submitted(job_name) as jobs:
+        assembled = _within(240, lambda: study.run(store=store, shard="2/2"))  # its share on SLURM, then assembly
+    submitted = capsys.readouterr().err.count("submitting worker jobs with this script")
+    assert submitted == 1 and len(jobs) == 1, (submitted, jobs)  # the share's job only
+    local = mc.Study("compliance", **kw).run(workers=1)
+    xr.testing.assert_equal(local.drop_attrs(), assembled.drop_attrs())
 
 
 def _cancel_when_working(logs, cancelled):

@@ -220,6 +220,36 @@ def test_a_corrupted_ledger_chunk_is_recomputed(tmp_path, monkeypatch, dask_clie
     xr.testing.assert_equal(precision_study().run(store=path, client=dask_client), unbroken)
 
 
+def test_a_damaged_counters_chunk_blanks_only_its_own_rows(tmp_path, monkeypatch):
+    """The counters are read whole in one read; a chunk that fails its checksum sends the read
+    chunk by chunk, which blanks that chunk alone (its items run again) and rewrites it."""
+    rows, per_chunk, n_counters = 3 * store._ROWS_PER_CHUNK + 10, store._ROWS_PER_CHUNK, 3
+    path = tmp_path / "s.zarr"
+    planned = np.zeros((rows, 4), dtype=np.int64)
+    planned[:, engine.POINT], planned[:, engine.TRIALS] = np.arange(rows), 1000
+    ledger = store.ZarrLedger(zarr.open_group(path, mode="w"), n_counters)
+    counters = np.random.default_rng(1).integers(0, 1000, (rows, n_counters)).astype(float)
+    ledger.record(ledger.add_round(planned), counters)
+    reads, read = [], zarr.Array.__getitem__
+    monkeypatch.setattr(zarr.Array, "__getitem__", lambda array, key: reads.append(array.path) or read(array, key))
+
+    def reopened():
+        reads.clear()
+        return store.ZarrLedger(zarr.open_group(path, mode="a"), n_counters)
+
+    assert np.array_equal(reopened().counters, counters) and reads.count("ledger/counters") == 1
+    _flip_a_byte(path / "ledger" / "counters" / "c" / "1" / "0")  # rows 256 to 511
+    damaged = reopened()
+    assert reads.count("ledger/counters") == 1 + 4  # whole, then each of the four chunks
+    lost = np.arange(per_chunk, 2 * per_chunk)
+    assert np.isnan(damaged.counters[lost]).all() and np.flatnonzero(~damaged.done).tolist() == lost.tolist()
+    assert np.array_equal(np.delete(damaged.counters, lost, 0), np.delete(counters, lost, 0))
+    assert np.array_equal(damaged.items, planned)
+    again = reopened()  # the damaged chunk was rewritten blank: read whole again
+    assert reads.count("ledger/counters") == 1
+    assert np.array_equal(again.counters, damaged.counters, equal_nan=True)
+
+
 def test_a_finished_store_with_a_damaged_or_missing_chunk_is_refused(tmp_path, capsys, dask_client):
     study = precision_study()
     whole = tmp_path / "whole.zarr"

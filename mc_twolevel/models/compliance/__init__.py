@@ -120,6 +120,12 @@ _PERIODS = {
     "reciprocity": "retaliation",
 }
 _PI = 1 - np.exp(-0.1 * 2.0)  # P(a revolution in a period)
+_BREAK = _PI / 2  # P(a state that complied violates in the next period): a revolution, then J <= K
+_HOLD = (1 - _BREAK) ** 2  # P(the agreement survives a period it entered)
+_ASSURANCE = f"{_UNIFORM}, assurance, shadow 0"
+_RECIPROCATED = f"{_UNIFORM}, screening (reciprocated), assurance"
+_ALONE = f"{_UNIFORM}, screening alone (retaliation, shadow 0: q = 1 iff J > K)"
+_SCREENED_LOGNORMAL = "J, K lognormal with equal medians, screening"
 KNOWN_ANSWERS = (
     *(
         _answer(f"{_UNIFORM}, assurance, shadow 0", f"p_{kind}_{s}", value, reciprocity="assurance")
@@ -136,15 +142,43 @@ KNOWN_ANSWERS = (
     ),
     _answer(f"{_UNIFORM}, retaliation, shadow 0: nobody conditional", "p_conditional_h", 0.0, reciprocity="retaliation"),
     _answer(f"{_UNIFORM}, retaliation, shadow 0: one equilibrium", "p_multiple", 0.0, reciprocity="retaliation"),
-    _answer(f"{_UNIFORM}, screening (reciprocated), assurance", "p_insincere_h", 1 / 6, reciprocity="assurance",
-            inner_trials=64),
-    _answer(f"{_UNIFORM}, screening alone", "p_insincere_h", 1 / 2, screen="alone", inner_trials=64),
-    KnownAnswer("compliance", "J, K lognormal with equal medians, screening", "p_insincere_h", 1 / 2,
-                trachtman_uniform(**_LOGNORMAL, horizon=4.0, vol=0.25, inner_trials=64)),
     *(
-        KnownAnswer("compliance", "J, K ~ U(0,1) alone, revolutions, 6 periods", "p_survive", (1 - _PI / 2) ** (2 * k),
-                    trachtman_uniform(recip_h=0.0, recip_f=0.0, pill1_h=0.0, pill1_f=0.0, **_PERIODS), {"period": k})
-        for k in (1, 3, 6)
+        _answer(_ASSURANCE, output, value, reciprocity="assurance")
+        for s in STATES
+        for output, value in ((f"p_adhere_{s}", 1.0), (f"p_comply_{s}", 1 / 2 + 1 / 3 * 5 / 6),
+                              (f"p_depth_{s}", 1 / 2), (f"p_effective_{s}", 1 / 3 * 5 / 6))
+    ),
+    _answer(_ASSURANCE, "p_depth", 3 / 4, reciprocity="assurance"),
+    _answer(_ASSURANCE, "p_multiple", 1 / 9, reciprocity="assurance"),
+    *(
+        _answer(_RECIPROCATED, output, value, reciprocity="assurance", inner_trials=64)
+        for s in STATES
+        for output, value in ((f"p_insincere_{s}", 1 / 6), (f"mean_q_{s}", 5 / 6),
+                              (f"p_comply_{s}_given_insincere", 0.0), (f"p_comply_{s}_given_sincere", 14 / 15))
+    ),
+    *(
+        _answer(_ALONE, output, value, screen="alone", inner_trials=64)
+        for s in STATES
+        for output, value in ((f"p_insincere_{s}", 1 / 2), (f"mean_q_{s}", 1 / 2),
+                              (f"p_comply_{s}_given_insincere", 0.0), (f"p_comply_{s}_given_sincere", 1.0))
+    ),
+    *(
+        KnownAnswer("compliance", _SCREENED_LOGNORMAL, output, 1 / 2,
+                    trachtman_uniform(**_LOGNORMAL, horizon=4.0, vol=0.25, inner_trials=64))
+        for s in STATES
+        for output in (f"p_insincere_{s}", f"mean_q_{s}", f"p_comply_{s}")
+    ),
+    *(
+        KnownAnswer("compliance", "J, K ~ U(0,1) alone, revolutions, 6 periods", output, value,
+                    trachtman_uniform(recip_h=0.0, recip_f=0.0, pill1_h=0.0, pill1_f=0.0, **_PERIODS), at)
+        for output, value, at in (
+            *((name, value, {"period": k}) for k in (1, 3, 6)
+              for name, value in (("p_survive", _HOLD**k), ("p_hazard", 1 - _HOLD))),
+            ("mean_periods", sum(_HOLD**k for k in range(1, 7)), {}),
+            ("p_first_h", (1 - _BREAK) / (2 - _BREAK), {}),
+            ("p_first_f", (1 - _BREAK) / (2 - _BREAK), {}),
+            ("p_first_both", _BREAK / (2 - _BREAK), {}),
+        )
     ),
 )  # fmt: skip
 

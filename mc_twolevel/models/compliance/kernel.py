@@ -172,11 +172,10 @@ def first_period(agreed, comply, held, totals, n, later):
     """Stage 6's counts for the first period, over every agreement of the block; returns how
     many still hold afterwards (mutual compliance). With ``later`` periods to play, those
     trials are also compacted to the front of ``held``."""
-    m = ends = first_h = first_f = first_both = 0
+    m = first_h = first_f = first_both = 0
     for i in range(n):  # counted by a loop without branches, which LLVM vectorises
         h, f = comply[H, i], comply[F, i]
         m += agreed[i] & h & f
-        ends += agreed[i] & ~(h & f)
         first_h += agreed[i] & ~h & f
         first_f += agreed[i] & h & ~f
         first_both += agreed[i] & ~h & ~f
@@ -185,14 +184,16 @@ def first_period(agreed, comply, held, totals, n, later):
         for i in range(n):
             held[kept] = i
             kept += agreed[i] & comply[H, i] & comply[F, i]  # branch-free compaction
-    totals[C.at_risk] += m + ends
-    _count_ends(0, m, ends, first_h, first_f, first_both, totals)
+    totals[C.at_risk] += m + first_h + first_f + first_both
+    _count_ends(0, m, first_h, first_f, first_both, totals)
     return m
 
 
 @numba.njit(inline="always")
-def _count_ends(period, held, ends, first_h, first_f, first_both, totals):
-    """Add one period's survivors and endings (and who violated first) to ``totals``."""
+def _count_ends(period, held, first_h, first_f, first_both, totals):
+    """Add one period's survivors and endings (and who violated first) to ``totals``: every
+    agreement that ends has h alone, f alone or both violating first."""
+    ends = first_h + first_f + first_both
     totals[C.survive + period] += held
     totals[C.end + period] += ends
     totals[C.ended] += ends
@@ -209,18 +210,17 @@ def _count_ends(period, held, ends, first_h, first_f, first_both, totals):
 def count_period(period, comply, trials, m, totals):
     """Stage 6's counts for a later period (0-based) over the agreements still held,
     ``trials[:m]``; returns how many still hold, compacted to the front of ``trials``."""
-    held = ends = first_h = first_f = first_both = 0
+    held = first_h = first_f = first_both = 0
     totals[C.at_risk + period] += m
     for k in range(m):
         i = trials[k]
         h, f = comply[H, i], comply[F, i]
         trials[held] = i
         held += h & f
-        ends += ~(h & f)
         first_h += ~h & f
         first_f += h & ~f
         first_both += ~h & ~f
-    _count_ends(period, held, ends, first_h, first_f, first_both, totals)
+    _count_ends(period, held, first_h, first_f, first_both, totals)
     return held
 
 

@@ -144,7 +144,7 @@ def grow_to_t2(s, m, agreed, as_log, horizon, drift, vol, lockin, t2, won, z, n)
 @numba.njit
 def shock_scratch(block):
     """Scratch arrays for :func:`regime_shocks` over blocks of ``block`` trials."""
-    return np.empty((len(ROLES) + 2, block)), np.empty(block, dtype=np.int64)
+    return np.empty((len(ROLES) + 4, block)), np.empty(block, dtype=np.int64)
 
 
 @numba.njit
@@ -159,7 +159,8 @@ def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, 
     Draws: ``n`` uniforms; then, for the ``m`` trials shocked, ``m`` draws of each
     magnitude in the order of ``ROLES`` and ``m`` normals for each t2 row's growth."""
     work, hit = scratch
-    fresh, since, grown = work[: len(ROLES)], work[len(ROLES)], work[len(ROLES) + 1]
+    fresh, since, trend = work[: len(ROLES)], work[len(ROLES)], work[len(ROLES) + 1]
+    spread, grown = work[len(ROLES) + 2], work[len(ROLES) + 3]
     uniforms_into(s, since, n)
     keep = -math.expm1(-rate * years)  # P(a revolution within the stretch)
     m = 0
@@ -174,10 +175,13 @@ def regime_shocks(s, theta, lobby, rate, years, drift, vol, t2, locked, trials, 
         family, a, b = magnitude(theta, lobby[role])
         _draw_block(s, family, a, b, IS_STRENGTH[role], False, fresh[role], z, m)
     rate_years = drift - 0.5 * vol * vol
+    for k in range(m):  # each trial's trend and spread over the time since, shared by its rows
+        trend[k] = rate_years * since[k]
+        spread[k] = vol * math.sqrt(since[k])
     for row in range(len(T2_ROLES)):
         normals_into(s, z, m)
         for k in range(m):
-            grown[k] = rate_years * since[k] + vol * math.sqrt(since[k]) * z[k]
+            grown[k] = trend[k] + spread[k] * z[k]
         exp_block(grown, grown, m)
         source = fresh[T2_SOURCE[row]]
         for k in range(m):

@@ -87,8 +87,9 @@ def _by_key(keys, ways, size):
 def plan(point):
     """The kernel's per-point tables: the box, every deal, how many labelled deals each
     stands for (ties are broken in proportion to it), and the deals grouped by share. Points
-    with the same box, reward, credit, trades and class size share one set (the last four
-    sets are kept; the kernel only reads them), so a sweep over anything else plans once.
+    with the same box, reward, credit and trades share one deal space (the last four deal
+    spaces are kept; the kernel only reads them), so a sweep over anything else, the class
+    size included, enumerates the deals once; only ``key_weights`` is made per point.
 
     ``keys[g, d]`` numbers what deal d gives group g (its negotiator's doughnuts, its pool
     doughnuts and its credit): all that its members' votes and its negotiator's utility
@@ -96,17 +97,26 @@ def plan(point):
     ``key_counts[g, k]`` what the share gives g per type (its pool doughnuts, its
     negotiator's doughnuts, and how many fewer it holds than the other group),
     ``key_weights[g, t, k]`` how many of type t its negotiator counts (its own and its
-    share of the pool), ``key_credit[g, k]`` its credit, ``key_outline[g, k]`` the rows of ``outlines`` (pool
+    share of the pool, which its group of ``n_students / 2`` eats together),
+    ``key_credit[g, k]`` its credit, ``key_outline[g, k]`` the rows of ``outlines`` (pool
     doughnuts to a group, its doughnuts less the other's, its credit) of group g and of the
     other group: what a negotiator who does not know a group's tastes judges the share by.
     ``start``, ``members`` and ``key_ways`` list each key's deals and count its labelled
     deals."""
     box = tuple((t["count"], *(bool(t[a]) for a in ATTRIBUTES)) for t in point["box"])
-    return _plan(box, point["reward"], point["credit"], bool(point["trades"]), point["n_students"])
+    tables = _deal_space(box, point["reward"], point["credit"], bool(point["trades"]))
+    (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_credit, key_outline, start, members,
+     key_ways, outlines) = tables  # fmt: skip
+    key_weights = np.ascontiguousarray(
+        (key_counts[:, :, 0] / (point["n_students"] // 2) + key_counts[:, :, 1]).transpose(0, 2, 1)
+    )
+    return (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, key_credit, key_outline,
+            start, members, key_ways, outlines)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4)
-def _plan(box, reward, credit, trades, n_students):
+def _deal_space(box, reward, credit, trades):
+    """:func:`plan`'s tables but ``key_weights``, which alone depend on the class size."""
     counts = np.array([t[0] for t in box], dtype=np.int64)
     attributes = np.array([[float(a) for a in t[1:]] for t in box])
     eaten_a, eaten_b, pool_a, credit_a = deals(counts, reward, credit, trades)
@@ -138,8 +148,5 @@ def _plan(box, reward, credit, trades, n_students):
         pool_own, eaten_own, held_less, credit_own = (part[key_deal[g, :used]] for part in shares[g])
         key_counts[g, :used] = np.stack([pool_own, eaten_own, held_less], axis=1)
         key_credit[g, :used] = credit_own
-    key_weights = np.ascontiguousarray(
-        (key_counts[:, :, 0] / (n_students // 2) + key_counts[:, :, 1]).transpose(0, 2, 1)
-    )
-    return (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_weights, key_credit, key_outline,
-            start, members, key_ways, outlines.astype(np.float64))  # fmt: skip
+    return (counts, attributes, eaten_a, eaten_b, pool_a, ways, keys, key_counts, key_credit, key_outline, start,
+            members, key_ways, outlines.astype(np.float64))  # fmt: skip

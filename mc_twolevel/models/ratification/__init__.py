@@ -129,8 +129,13 @@ KNOWN_ANSWERS = (
     _one_ratifier("incomplete", "p_invol", 0.5),
     _one_ratifier("incomplete", "mean_payoff_a", 0.25),
     _one_ratifier("incomplete", "mean_payoff_b", 0.25),
+    _one_ratifier("incomplete", "p_agree", 1.0),
+    _one_ratifier("incomplete", "p_fail_a", 0.5),
+    _one_ratifier("incomplete", "p_fail_b", 0.0),
+    _one_ratifier("incomplete", "mean_winset_a", 0.5),
     _one_ratifier("asymmetric", "p_invol", 0.0),
     _one_ratifier("asymmetric", "p_breakdown", 0.5),
+    _one_ratifier("asymmetric", "p_agree", 0.5),
     _one_ratifier("complete", "p_ratified", 1.0),
     _one_ratifier("complete", "mean_payoff_a", 0.5),
     *(
@@ -141,11 +146,19 @@ KNOWN_ANSWERS = (
     _two_sided("mean_share_a", 2 / 3),
     _two_sided("p_ratified", 2 / 9),
     _two_sided("mean_payoff_a", 4 / 27),
+    _two_sided("mean_payoff_b", 2 / 27),
+    _two_sided("p_invol", 7 / 9),
+    _two_sided("p_fail_a", 1 / 3),
+    _two_sided("p_fail_b", 2 / 3),
+    _two_sided("p_overlap", 1 / 2),
+    _two_sided("mean_winset_a", 1 / 2),
+    _two_sided("mean_winset_b", 1 / 2),
     *(
         KnownAnswer("ratification", f"linkage at price {k}, R_a ~ U(0,1), b proposes, incomplete", output, value,
                     ONE_RATIFIER | {"info": "incomplete", "linkage_price": k})
         for k in (0.5, 0.8)
-        for output, value in (("p_ratified", 1 / (2 * k)), ("mean_payoff_b", 1 / (4 * k)))
+        for output, value in (("p_ratified", 1 / (2 * k)), ("mean_payoff_b", 1 / (4 * k)), ("mean_share_a", 0.0),
+                              ("mean_payoff_a", 1 / (4 * k**2)))
     ),
     *(
         KnownAnswer("ratification", "renegotiation in equilibrium, R_a ~ U(0,1), b proposes, delta 1/2", output,
