@@ -6,7 +6,8 @@ traceback, and an exit status saying which kind it was: 0 done; 2 bad input
 run); 3 an environment failure (disk full, an unwritable or read-only path, a
 damaged store, a scheduler unreachable or lost, workers running other code);
 130 and 143 interrupted by SIGINT and SIGTERM, the store left resumable; 1 a
-bug in this package (``MC_TWOLEVEL_DEBUG=1`` shows its traceback). Signals
+bug in this package (``MC_TWOLEVEL_DEBUG=1`` shows its traceback), or ``check``
+finding an estimate 5 or more standard errors from its claim. Signals
 while the command starts are handled by :mod:`mc_twolevel_launcher`, the
 entry point; during and after a command by :class:`_Signals`.
 """
@@ -46,14 +47,20 @@ def _models(args):
     print(f"{model.name}: {model.summary}\n{model.reference}\n\nParameters:")
     for p in model.params:
         units = f" [{p.units}]" if p.units else ""
-        default = str(p.default).lower() if isinstance(p.default, bool) else p.default
-        print(f"  {p.name:18s} default {str(default):24s} range {p.range}{units}\n"
+        # a parameter whose default is a table may say how it reads (shown_default)
+        default = str(getattr(p, "shown_default", str(p.default).lower() if isinstance(p.default, bool) else p.default))
+        long_default = len(default) > 40  # a table such as the doughnut box: on a line of its own
+        print(f"  {p.name:18s} default {'(below)' if long_default else default:24s} range {p.range}{units}\n"
               f"  {'':18s} {p.doc}")  # fmt: skip
+        if long_default:
+            print(textwrap.fill(f"default: {default}", width=100, initial_indent=" " * 21,
+                                subsequent_indent=" " * 30))  # fmt: skip
     print("\nOutputs (each with _se, _lo, _hi and _n):")
+    width = max(18, *(len(o.name) for o in model.outputs))
     for o in model.outputs:
         given = f" | {o.given_doc}" if o.given else ""
         kind = "mean" if isinstance(o, Mean) else "probability"
-        print(f"  {o.name:18s} {kind}: {o.doc}{given}")
+        print(f"  {o.name:{width}s} {kind}: {o.doc}{given}")
 
 
 def _study(args):
@@ -117,8 +124,10 @@ def _run(args):
     if was_finished:
         print(f"{out} was already finished ({study.model}, {int(dataset.trials.sum()):,} trials); nothing to run")
     else:
+        compiling = dataset.attrs["compile_seconds"]
+        loading = f" (and {compiling:.1f} s compiling or loading the kernel)" if compiling >= 1 else ""
         print(f"wrote {out}: {study.model}, {int(dataset.trials.sum()):,} trials, "
-              f"{dataset.attrs['run_seconds']:.1f} s")  # fmt: skip
+              f"{dataset.attrs['run_seconds']:.1f} s{loading}")  # fmt: skip
     if args.plot:
         from .plot import plot_store
 
@@ -145,14 +154,16 @@ def _run_study(study, store, args, option="--out", **extra):
     try:
         with scheduler_file_client(args.scheduler_file) if args.scheduler_file else contextlib.nullcontext() as client:
             return study.run(store=store, client=client, scheduler=args.scheduler, workers=workers, **extra)
-    except OtherStudysStore:
+    except (InputError, EnvironmentFailure) as error:
         overridden = [f"--{k}" for k in ("trials", "seed") if getattr(args, k, None) is not None]
-        if overridden and not getattr(args, option[2:]):
+        if isinstance(error, OtherStudysStore) and overridden and not getattr(args, option[2:]):
             raise InputError(
                 f"{store} already holds a run of {args.study} with other settings; with {' and '.join(overridden)} "
                 f"this is a different study, so it is not resumed there. Add {option} with a new path (e.g. {option} "
                 f"{store.with_name(store.stem + '-' + str(args.trials or args.seed) + store.suffix)})."
             ) from None
+        if option != "--out" and "--out" in str(error):  # the store's messages name --out; here it is ``option``
+            raise type(error)(str(error).replace("--out", option)) from None
         raise
 
 
@@ -203,34 +214,60 @@ def _check(args):
     from .known_answers import check
 
     rows = check(trials=args.trials)
-    print(f"{'model':13s} {'case':55s} {'output':18s} {'claim':>9s} {'estimate':>9s} {'se':>9s} {'z':>5s}")
-    for answer, estimate, se, z in rows:
-        output = answer.output + "".join(f"[{v}]" for v in answer.at.values())
-        print(f"{answer.model:13s} {answer.case:55s} {output:18s} {answer.value:9.5f} "
+    outputs = [answer.output + "".join(f"[{v}]" for v in answer.at.values()) for answer, *_ in rows]
+    case_width = max(len(answer.case) for answer, *_ in rows)
+    output_width = max(map(len, outputs))
+    print(f"{'model':13s} {'case':{case_width}s} {'output':{output_width}s} {'claim':>9s} {'estimate':>9s} "
+          f"{'se':>9s} {'z':>5s}")  # fmt: skip
+    for (answer, estimate, se, z), output in zip(rows, outputs):
+        print(f"{answer.model:13s} {answer.case:{case_width}s} {output:{output_width}s} {answer.value:9.5f} "
               f"{estimate:9.5f} {se:9.2e} {z:5.1f}")  # fmt: skip
     worst = max(z for *_, z in rows)
     print(f"\n{len(rows)} known answers; the largest distance is {worst:.1f} standard errors")
     return 0 if worst < 5 else 1
 
 
+def _whole_number(text, low):
+    """A whole number >= ``low``, written as a study file may write it (``20000``, ``20_000``, ``2e4``)."""
+    try:
+        value = float(text) if any(c in text for c in ".eE") else int(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value != int(value) or value < low:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= {low} (such as 20000, 20_000 or 2e4), got {text!r}"
+        )
+    return int(value)
+
+
+def _path(text):
+    """A path that is not empty (an empty one is usually a shell variable that was never set)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path (a shell variable that is not set?); give a file or folder")
+    return text
+
+
 def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
+    return _whole_number(text, 1)
+
+
+def _seed(text):
+    return _whole_number(text, 0)
 
 
 def _running_options(command, study_help, handler):
     """The options of the commands that run a study."""
-    command.add_argument("study", help=study_help)
+    command.add_argument("study", type=_path, help=study_help)
     command.add_argument(
         "--workers", type=_positive, help="cores of this machine to use (default: all, or a batch allocation's)"
     )
     where = command.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
-    where.add_argument("--scheduler-file", help="a Dask scheduler file (dask-scheduler --scheduler-file) to connect to")
+    where.add_argument(
+        "--scheduler-file", type=_path, help="a Dask scheduler file (dask-scheduler --scheduler-file) to connect to"
+    )
     command.add_argument("--trials", type=_positive, help="trials per point (overrides the study)")
-    command.add_argument("--seed", type=int, help="seed (overrides the study)")
+    command.add_argument("--seed", type=_seed, help="seed (overrides the study)")
     command.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
     command.set_defaults(handler=handler)
 
@@ -247,7 +284,9 @@ def parser():
     models.add_argument("name", nargs="?", help="a model to describe: its parameters and outputs")
     models.set_defaults(handler=_models)
     run = commands.add_parser("run", help="run a study file and write a store")
-    run.add_argument("--out", help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)")
+    run.add_argument(
+        "--out", type=_path, help="store path: Zarr, or NetCDF if it ends in .nc (default results/STUDY.zarr)"
+    )
     run.add_argument("--shard", metavar="I/N", help="compute only the I-th of N shares (a job array task); see docs")
     run.add_argument(
         "--show-job-script", action="store_true", help="print the [cluster] worker job script and submit nothing"
@@ -256,17 +295,19 @@ def parser():
     sensitivity = commands.add_parser(
         "sensitivity", help="Sobol' indices or Morris screening over a study's [sample] design"
     )
-    sensitivity.add_argument("--out", help="where to write the indices (default results/STUDY.sensitivity.nc)")
     sensitivity.add_argument(
-        "--design", help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)"
+        "--out", type=_path, help="where to write the indices (default results/STUDY.sensitivity.nc)"
+    )
+    sensitivity.add_argument(
+        "--design", type=_path, help="store of the evaluated design, resumed if unfinished (default results/STUDY.zarr)"
     )
     _running_options(sensitivity, "the study file (TOML) with a [sample] table", _sensitivity)
     check = commands.add_parser("check", help="estimate the models' known answers beside their values")
     check.add_argument("--trials", type=_positive, default=1_000_000, help="trials per case (default 1e6)")
     check.set_defaults(handler=_check)
     plot = commands.add_parser("plot", help="draw the standard figures of a finished store")
-    plot.add_argument("store", help="a finished store (.zarr or .nc) or a sensitivity analysis (.nc)")
-    plot.add_argument("--out", help="folder for the figures (default: beside the store)")
+    plot.add_argument("store", type=_path, help="a finished store (.zarr or .nc) or a sensitivity analysis (.nc)")
+    plot.add_argument("--out", type=_path, help="folder for the figures (default: beside the store)")
     plot.set_defaults(handler=_plot)
     return top
 

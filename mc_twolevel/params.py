@@ -71,6 +71,9 @@ class Choice:
     def parse(self, value):
         matches = [o for o in self.options if o == value and type(o) is type(value)]
         if not matches:
+            if self.options == (False, True):  # as a study file writes them, not as Python prints them
+                raise InputError(f"{self.name} = {value!r} is not allowed; it is a switch: true or false "
+                                 "(unquoted in a study file; True or False in Python)")  # fmt: skip
             shown = ", ".join(repr(o) for o in self.options)
             raise InputError(f"{self.name} = {value!r} is not allowed; choose one of {shown}")
         return matches[0]

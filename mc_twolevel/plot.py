@@ -4,8 +4,10 @@ A grid study: one panel per output, the estimate against the first swept
 dimension (a vector output: against its own dimension), one line per value of
 the second in the study's order, with its 95% interval shaded (Wilson score
 intervals for probabilities, normal intervals for means; the figure says
-which). A third swept dimension becomes columns of panels, one per value;
-dimensions beyond that are held at their first value, said in the title.
+which). A third dimension (a third swept key, or a second beside a vector
+output's own) makes a row of panels, one per value, on one vertical scale;
+the other outputs share rows, up to four panels a row. Dimensions beyond that
+are held at their first value, said in the title.
 A ``[sample]`` design: the outputs against each sampled parameter, one dot per
 design point. A study of one point: bars with interval whiskers.
 
@@ -14,7 +16,8 @@ Monte Carlo noise never looks like a trend, a panel's vertical axis spans at
 least ``MIN_PROBABILITY_SPAN`` for a probability and, for a mean,
 ``MIN_SE_SPAN`` standard errors or a tenth of its largest magnitude. An output
 that is zero at every point is drawn as a line at zero with its largest upper
-bound written in the panel, not as a band.
+bound written in the panel, not as a band; one that applies at no point (NaN
+everywhere) is not drawn, and the caption names it.
 
 Figures are drawn on their own Agg canvas, without pyplot: drawing one leaves no
 open figure behind and changes no matplotlib backend of the caller's.
@@ -28,6 +31,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from . import schema
 from .errors import InputError
@@ -44,14 +48,33 @@ def output_names(dataset):
     return [o.name for o in get_model(dataset.attrs[schema.MODEL]).outputs if o.name in dataset]
 
 
+def _not_ours(path):
+    return InputError(f"{path} is not a store or analysis written by mc_twolevel (mc-twolevel run or sensitivity)")
+
+
+def _load_netcdf(path):
+    """A NetCDF file this package wrote: results, or a sensitivity analysis."""
+    try:
+        dataset = xr.load_dataset(path, engine="h5netcdf")
+    except (OSError, ValueError):
+        raise _not_ours(path) from None
+    if dataset.attrs.get("kind") != schema.SENSITIVITY_KIND and schema.HASH not in dataset.attrs:
+        raise _not_ours(path)
+    return dataset
+
+
 def _load(path):
     path = Path(path)
     if path.suffix == ".nc":
-        return xr.load_dataset(path)
+        return _load_netcdf(path)
     try:
         attrs = xr.open_zarr(path, consolidated=False).attrs
     except (FileNotFoundError, ValueError, KeyError):
         raise InputError(f"{path} is not a finished mc_twolevel store") from None
+    if attrs.get("kind") == schema.SENSITIVITY_KIND:  # an analysis written whole (sensitivity --out PATH.zarr)
+        return xr.open_zarr(path, consolidated=False).load()
+    if schema.HASH not in attrs:
+        raise _not_ours(path)
     dataset = open_finished(path, attrs.get(schema.HASH))
     if dataset is None:
         raise InputError(f"{path} is not finished; run the study again to complete it")
@@ -152,8 +175,8 @@ def _band(ax, x, lo, hi, color):
 
 def _panel(dataset, name, ax, x, hue):
     """One panel: lines in the hue's order, each with its interval band."""
-    if dataset[x].dtype.kind in "bOU":  # choices and switches: categories, not numbers
-        dataset = dataset.assign_coords({x: (x, [str(v) for v in dataset[x].values], dataset[x].attrs)})
+    if dataset[x].dtype.kind in "bOUT":  # choices and switches (T: text read back from Zarr): categories
+        dataset = dataset.assign_coords({x: (x, [_wrap(str(v), 28) for v in dataset[x].values], dataset[x].attrs)})
     data = dataset[name]
     zero = _all_zero(ax, dataset, name)
     columns = data.transpose(x, *([hue] if hue else [])).values  # one column, and line, per value of hue
@@ -161,7 +184,7 @@ def _panel(dataset, name, ax, x, hue):
     lo, hi = (dataset[schema.companion(name, s)] for s in (schema.LO, schema.HI))
     groups = [(None, lines[0])] if hue is None else list(zip(dataset[hue].values, lines))
     for value, line in groups:
-        line.set_label(f"{hue} = {value}" if hue else name)
+        line.set_label(_wrap(f"{hue} = {value}", 40) if hue else name)
         if not zero:
             where = {} if hue is None else {hue: value}
             _band(ax, dataset[x].values, lo.sel(where).values, hi.sel(where).values, line.get_color())
@@ -169,12 +192,16 @@ def _panel(dataset, name, ax, x, hue):
     ax.set_xlabel(_axis_label(dataset, x), fontsize=8)
     ax.set_ylabel(_value_label(dataset, name), fontsize=8)
     ax.grid(alpha=0.3)
+    if dataset[x].dtype.kind in "iu":  # counts and periods: no ticks between whole numbers
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if x not in _study_dims(dataset):  # a vector output: show where it has mass
         others = [d for d in data.dims if d != x]
         used = np.flatnonzero(np.nan_to_num(data.max(others).values if others else data.values) > 0)
         coords = dataset[x].values
-        if used.size and len(coords) > 1:  # a single value: matplotlib's own limits around it
+        if used.size and len(coords) > 1:
             ax.set_xlim(coords[max(used[0] - 1, 0)], coords[min(used[-1] + 1, len(coords) - 1)])
+        elif len(coords) == 1:  # one label (a single period): one tick, at it
+            ax.set_xticks(coords)
 
 
 def _interval_note(dataset, names):
@@ -185,23 +212,42 @@ def _interval_note(dataset, names):
     return " and ".join(parts)
 
 
+def _cells(dataset, names, panels):
+    """Where each output's panels go: ``({name: [(row, column), ...]}, rows, columns, faceted rows)``.
+
+    An output with a third dimension fills a row of its own, one column per value; the
+    others share rows, up to four panels a row (or as many as the widest row of facets),
+    in the order given.
+    """
+    widths = {name: dataset.sizes[col] if col else 1 for name, (_, _, col, _) in panels.items()}
+    plain = [name for name in names if panels[name][2] is None]
+    cols = max([widths[name] for name in names if name not in plain] + [min(4, len(plain))])
+    cells, faceted, row, column = {}, set(), 0, 0
+    for name in names:
+        if name in plain:
+            if column == cols:
+                row, column = row + 1, 0
+            cells[name], column = [(row, column)], column + 1
+        else:
+            if column:
+                row, column = row + 1, 0
+            cells[name], column = [(row, j) for j in range(widths[name])], cols
+            faceted.add(row)
+    return cells, row + 1, cols, faceted
+
+
 def _grid_figure(dataset, names):
     panels = {name: _panel_dims(dataset, name) for name in names}
-    faceted = any(col is not None for _, _, col, _ in panels.values())
-    if faceted:  # a third dimension: one row per output, one column per value
-        rows, cols = len(names), max(dataset.sizes[col] if col else 1 for _, _, col, _ in panels.values())
-    else:
-        cols = min(4, len(names))
-        rows = -(-len(names) // cols)
+    cells, rows, cols, faceted = _cells(dataset, names, panels)
     fig, axes = _subplots(rows, cols, (3.9 * cols + 1.8, 3.2 * rows + 0.8))
     used, legends = [], {}
-    for k, name in enumerate(names):
+    for name in names:
         x, hue, col, held = panels[name]
         fixed = dataset.isel({d: 0 for d in held})
         held_note = "".join(f", {d} = {dataset[d].values[0]}" for d in held)
         facets = list(dataset[col].values) if col else [None]
-        for j, value in enumerate(facets):
-            ax = axes[k, j] if faceted else axes.flat[k]
+        for value, cell in zip(facets, cells[name]):
+            ax = axes[cell]
             sub = fixed.sel({col: value}) if col else fixed
             _panel(sub, name, ax, x, hue)
             ax.set_title(_title(dataset, name, (f"  ({col} = {value}{held_note})" if col else
@@ -216,14 +262,13 @@ def _grid_figure(dataset, names):
         if hue is not None and hue != first_hue:
             ax.legend(fontsize=7)  # lines the shared legend does not name
     _legend(fig, legends.get(first_hue))
-    if faceted:
-        _share_rows(axes, used)
+    _share_rows([axes[row] for row in sorted(faceted)], used)
     return fig, f"lines: estimates; bands: {_interval_note(dataset, names)}; {_SPAN_NOTE}"
 
 
-def _share_rows(axes, used):
+def _share_rows(rows, used):
     """One vertical scale along each row of facets, so columns compare at a glance."""
-    for row in axes:
+    for row in rows:
         shown = [ax for ax in row if ax in used]
         limits = np.array([ax.get_ylim() for ax in shown])
         for ax in shown:
@@ -297,16 +342,27 @@ def _bars_figure(dataset, names):
     return fig, f"bars: estimates; whiskers: {_interval_note(dataset, names)}"
 
 
+def _applying(dataset, names):
+    """``(drawn, left out)``: an output with no value at any point (screening when it is off)
+    would be an empty panel; it is left out and named in the caption (unless all are)."""
+    left_out = [name for name in names if not np.isfinite(dataset[name].values).any()]
+    if len(left_out) == len(names):
+        return names, []
+    return [name for name in names if name not in left_out], left_out
+
+
 def figure(dataset, names=None):
     """The standard figure of ``dataset`` (a matplotlib Figure) for the outputs ``names``
     (default: all the model's outputs present, in the model's order)."""
     names = names or output_names(dataset)
     if not dataset["trials"].dims:
         fig, caption = _bars_figure(dataset, names)
-    elif _study_dims(dataset) == ["sample"]:
-        fig, caption = _design_figure(dataset, names)
     else:
-        fig, caption = _grid_figure(dataset, names)
+        names, left_out = _applying(dataset, names)
+        draw = _design_figure if _study_dims(dataset) == ["sample"] else _grid_figure
+        fig, caption = draw(dataset, names)
+        if left_out:
+            caption += f"; not drawn, as they apply at no point of this study: {', '.join(left_out)}"
     low, high = int(dataset["trials"].min()), int(dataset["trials"].max())
     per_point = f"{low:,}" if low == high else f"{low:,} to {high:,}"
     title = f"{dataset.attrs.get('model', '')}: {per_point} trials per point, seed {dataset.attrs.get('seed')}"

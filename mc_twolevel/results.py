@@ -45,8 +45,9 @@ _FIELD_UNITS = {"sigma": "1"}  # a lognormal's sigma is on the log scale; other 
 
 
 def label(value):
-    """A sweep value as a coordinate label (distributions and tables as text)."""
-    return str(value) if isinstance(value, (Dist, dict)) else value
+    """A sweep value as a coordinate label (distributions, tables and lists of them, such as
+    the doughnut box, as text)."""
+    return str(value) if isinstance(value, (Dist, dict, list, tuple)) else value
 
 
 def coordinate(values):

@@ -556,8 +556,15 @@ def write_dataset(dataset, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".nc":
         _write_netcdf(dataset, path)
-    else:
-        dataset.to_zarr(path, mode="w", consolidated=False)
+    else:  # labels as variable-length strings (Zarr v3 has no fixed-width spec); consolidated like a run's store
+        text = {
+            name: (c.dims, c.values.astype(object), c.attrs)
+            for name, c in dataset.coords.items()
+            if c.dtype.kind == "U"
+        }
+        with warnings.catch_warnings():  # zarr notes that consolidation is outside the v3 spec; xarray reads it
+            warnings.simplefilter("ignore", category=UserWarning)
+            dataset.assign_coords(text).to_zarr(path, mode="w", consolidated=True)
 
 
 def _write_netcdf(dataset, path):

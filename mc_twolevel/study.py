@@ -219,8 +219,10 @@ class Study:
         wanted = wanted if isinstance(wanted, list) else [wanted]
         unknown = [n for n in wanted if not isinstance(n, str) or n not in names]
         if unknown or set(self.plot or {}) - {"outputs"}:
+            matches = difflib.get_close_matches(str(unknown[0]), names, n=1) if unknown else []
+            hint = f"{unknown[0]!r} is not an output (did you mean {matches[0]!r}?). " if matches else ""
             raise InputError(
-                f"[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
+                f"{hint}[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
             )
         return wanted
 
@@ -244,9 +246,16 @@ class Study:
 
     def _design_matrix(self):
         """The design's points, with whole-number parameters rounded."""
+        for key, low, high in self.design.ranges:
+            self.spec.params.check_rangeable(key)
+            whole = self.spec.params.rounds_to_integer(key)
+            for end in (low, high):  # the ends, not a sampled point, name what is out of range
+                try:
+                    self.spec.params.apply(self.base, key, round(end) if whole else end)
+                except InputError as error:
+                    raise InputError(f"[sample] ranges.{key} = [{low:g}, {high:g}]: {error}") from None
         matrix = self.design.sample()
         for column, key in enumerate(self.design.names):
-            self.spec.params.check_rangeable(key)
             if self.spec.params.rounds_to_integer(key):
                 matrix[:, column] = np.round(matrix[:, column])
         return matrix
@@ -270,11 +279,11 @@ class Study:
 
     @classmethod
     def from_dict(cls, raw, source="study"):
-        unknown = set(raw) - KEYS
+        unknown = sorted(set(raw) - KEYS)
         if unknown:
-            raise InputError(
-                f"{source}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(KEYS))}"
-            )
+            matches = difflib.get_close_matches(unknown[0], KEYS, n=1)
+            hint = f" (did you mean {matches[0]!r}?)" if matches else ""
+            raise InputError(f"{source}: unknown key(s) {', '.join(unknown)}{hint}; allowed: {', '.join(sorted(KEYS))}")
         if "model" not in raw:
             raise InputError(f'{source}: no model named; add e.g. model = "compliance"')
         return cls(**raw)

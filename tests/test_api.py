@@ -65,3 +65,22 @@ def test_a_hidden_bar_takes_a_resumed_round():
     progress.add(total=1_000, done=600)
     progress.update(400)
     progress.close()
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [(lambda: mc.simulate("compliance", horizon=5, trials=100), ["horizon is a parameter of compliance",
+                                                                 "params={'horizon': 5}"]),
+     (lambda: mc.sweep("compliance", {"shadow": [0, 1]}, vol=0.3, trials=100), ["vol is a parameter", "or grid"]),
+     (lambda: mc.simulate("compliance", trails=100), ["unknown option trails", "did you mean 'trials'"])],
+)  # fmt: skip
+def test_a_parameter_or_a_misspelt_argument_given_as_a_keyword_is_told_where_it_belongs(call, words):
+    with pytest.raises(mc.InputError) as refused:
+        call()
+    assert all(word in str(refused.value) for word in words), str(refused.value)
+
+
+def test_the_study_options_still_pass_as_keywords():
+    ds = mc.simulate("compliance", PARAMS, trials=3_000, seed=1, chunk_trials=1_000)
+    assert int(ds.trials) == 3_000 and ds.attrs["study_hash"] != mc.simulate("compliance", PARAMS, trials=3_000,
+                                                                             seed=1).attrs["study_hash"]  # fmt: skip

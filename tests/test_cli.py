@@ -79,7 +79,7 @@ def test_non_positive_trials_on_the_command_line_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", str(tmp_path / "s.toml"), "--trials", "0"])
     assert stop.value.code == 2
-    assert "must be >= 1" in capsys.readouterr().err
+    assert "expected a whole number >= 1" in capsys.readouterr().err
 
 
 def test_run_writes_a_store_and_plot_draws_it(tmp_path, capsys):

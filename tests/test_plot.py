@@ -123,3 +123,42 @@ def test_a_vector_output_of_one_value_is_drawn_without_a_warning():
         warnings.simplefilter("error")
         fig = figure(results, ["p_survive"])
     assert fig.axes[0].get_xlim()[0] < 1.0 < fig.axes[0].get_xlim()[1]
+
+
+def test_outputs_beside_a_faceted_vector_share_rows_and_its_whole_numbers_have_whole_ticks():
+    ds = mc.sweep("compliance", grid={"vol": [0.1, 0.4], "shadow": [0.0, 1.0]}, params={"periods": 3},
+                  trials=2_000, seed=2, workers=1)  # fmt: skip
+    fig = figure(ds, ["p_mutual", "p_comply_h", "p_adhere", "p_survive", "mean_periods"])
+    rows = {}
+    for ax in fig.axes:
+        rows.setdefault(round(ax.get_position().y0, 3), []).append(ax.get_title().split("\n")[0])
+    assert list(rows.values()) == [["p_mutual", "p_comply_h", "p_adhere"],
+                                   ["p_survive  (shadow = 0.0)", "p_survive  (shadow = 1.0)"], ["mean_periods"]]  # fmt: skip
+    survive = fig.axes[3]
+    assert all(float(t).is_integer() for t in survive.get_xticks())  # periods, not 1.5
+    assert survive.get_ylim() == fig.axes[4].get_ylim()  # one scale along the row of facets
+
+
+def test_an_output_that_applies_at_no_point_is_named_in_the_caption_not_drawn_empty(cube):
+    assert not np.isfinite(cube["p_insincere_h"].values).any()  # screening is off
+    fig = figure(cube, ["p_mutual", "p_insincere_h"])
+    assert not any(t.startswith("p_insincere_h") for t in _titles(fig))
+    caption = " ".join(fig._suptitle.get_text().split())
+    assert "not drawn, as they apply at no point of this study: p_insincere_h" in caption
+
+
+def test_a_choice_swept_first_plots_from_its_store_and_a_box_can_be_swept(tmp_path):
+    from mc_twolevel.plot import plot_store
+
+    store = tmp_path / "s.zarr"
+    mc.sweep("compliance", {"reciprocity": ["retaliation", "assurance"], "shadow": [0.0, 1.0]}, trials=1_000,
+             store=store, workers=1)  # fmt: skip
+    (png,) = plot_store(store)  # text coordinates come back from Zarr as numpy strings
+    assert png.stat().st_size > 10_000
+    boxes = [[{"name": "glazed", "count": 9}, {"name": "sprinkled", "count": 2, "sprinkles": True}],
+             [{"name": "glazed", "count": 11}, {"name": "sprinkled", "count": 2, "sprinkles": True}]]  # fmt: skip
+    ds = mc.sweep("doughnut", {"box": boxes}, params={"n_students": 8}, trials=20, seed=1, workers=1)
+    assert [label.startswith("[{'name': 'glazed', 'count': ") for label in ds.box.values] == [True, True]
+    fig = figure(ds, ["p_success"])
+    (ax,) = fig.axes
+    assert "'count': 11" in " ".join(t.get_text() for t in ax.get_xticklabels()).replace("\n", " ")

@@ -151,3 +151,16 @@ def test_a_misspelt_sample_output_is_refused_with_a_suggestion():
     with pytest.raises(mc.InputError, match="did you mean 'p_mutual'"):
         mc.Study("compliance", sample={"method": "sobol", "n": 4, "ranges": {"shadow": [0, 1]},
                                        "outputs": ["p_mutul"]})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "model, ranges, words",
+    [("compliance", {"shadow": [0, 200]}, ["ranges.shadow = [0, 200]", "shadow = 200.0 is out of range", "[0, 100]"]),
+     ("compliance", {"direct_h.median": [-1, 2]}, ["ranges.direct_h.median = [-1, 2]", "median > 0"]),
+     ("ratification", {"n_a": [1, 20_000]}, ["ranges.n_a = [1, 20000]", "[1, 10001]"])],
+)  # fmt: skip
+def test_a_range_beyond_a_parameters_bounds_is_refused_by_its_ends(model, ranges, words):
+    with pytest.raises(mc.InputError) as error:
+        mc.Study(model, sample={"method": "sobol", "n": 8, "ranges": ranges}, trials=10)
+    assert all(word in str(error.value) for word in words), str(error.value)
+    assert "np.float64" not in str(error.value)

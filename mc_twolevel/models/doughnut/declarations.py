@@ -66,6 +66,8 @@ class Box:
 
 
 Box.default = Box().parse(DEFAULT_BOX)
+Box.shown_default = (f"{sum(t['count'] for t in DEFAULT_BOX)} doughnuts in {len(DEFAULT_BOX)} types: "
+                     + ", ".join(f"{t['count']} {t['name']}" for t in DEFAULT_BOX))  # fmt: skip
 
 PARAMS = ParamSet(
     Real("n_students", 16, 4, 40, "students in the class, split into two equal groups", integer=True),
