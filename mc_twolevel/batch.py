@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from .errors import EnvironmentFailure, InputError
 from .parallel import DaskExecutor
@@ -172,16 +173,18 @@ def _config(kind, key, default=None):
 
 def _import_jobqueue():
     """dask_jobqueue, without the SIGINT handler it installs on import (Ctrl-C would exit 0), and
-    with its default settings in Dask's configuration: imported first inside a user's
-    ``dask.config.set`` block, they are dropped when the block ends, with the block's changes."""
+    with its default settings in Dask's configuration, under any settings made. Imported first
+    inside a user's ``dask.config.set`` block, its defaults go when the block ends, and a later
+    block brings back only its own settings: so they are merged back on every call."""
     import dask
+    import yaml
 
     previous = signal.getsignal(signal.SIGINT)
     import dask_jobqueue
 
     signal.signal(signal.SIGINT, previous)
-    if "jobqueue" not in dask.config.config:
-        dask_jobqueue.config.reconfigure()
+    with open(Path(dask_jobqueue.__file__).parent / "jobqueue.yaml") as defaults:  # what its import adds
+        dask.config.update(dask.config.config, yaml.safe_load(defaults), priority="old")  # settings made win
     return dask_jobqueue
 
 
@@ -222,7 +225,7 @@ def make_cluster(spec):
 def _check_parallel_environment(cores):
     """SGE reserves a job's cores only through a parallel environment, whose name is each
     site's own: without one, a worker of several threads would run on one reserved slot."""
-    directives = " ".join(_config("sge", "job-extra-directives") or [])
+    directives = " ".join([*(_config("sge", "job-extra-directives") or []), *(_config("sge", "job-extra") or [])])
     if cores > 1 and "-pe " not in f"{directives} ":
         raise InputError(
             f'[cluster] type = "sge" with cores = {cores}: SGE reserves several cores only through a '

@@ -93,11 +93,13 @@ def test_settings_of_a_finished_dask_config_block_leave_the_defaults_in_place():
     script = (
         "import dask\nfrom mc_twolevel import batch\nspec = {'type': 'slurm', 'cores': 2, 'memory': '2GB'}\n"
         "with dask.config.set({'jobqueue.slurm.account': 'polsci'}):\n    inside = batch.job_script(spec)\n"
-        "after = batch.job_script(spec)\nprint('#SBATCH -A polsci' in inside, '#SBATCH -A' in after)"
+        "with dask.config.set({'jobqueue.slurm.queue': 'long'}):\n    second = batch.job_script(spec)\n"
+        "after = batch.job_script(spec)\n"
+        "print('#SBATCH -A polsci' in inside, '#SBATCH -p long' in second, '#SBATCH -A' in second + after)"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "False"]
+    assert done.stdout.split() == ["True", "True", "False"]
 
 
 def test_site_settings_come_from_the_users_dask_configuration():
