@@ -1,24 +1,26 @@
 """The Python entry points: ``simulate`` one point, ``sweep`` a grid."""
 
 import difflib
+import inspect
 
 from .errors import InputError
 from .registry import get_model
 from .study import Study
 
-STUDY_OPTIONS = ("chunk_trials", "max_trials")  # what ``**options`` passes on to :class:`Study`
+STUDY_OPTIONS = ("chunk_trials", "max_trials", "cluster")  # what ``**options`` passes on to :class:`Study`
 
 
-def _check_options(model, options, params_word):
-    """Refuse an option ``Study`` does not take, saying where a model parameter given as one belongs."""
+def _check_options(function, model, options, params_word):
+    """Refuse an option ``Study`` does not take, saying where a model parameter given as one belongs
+    and which of ``function``'s arguments a misspelt one may mean."""
     for name in options:
         if name in STUDY_OPTIONS:
             continue
         if name in get_model(model).params:
             raise InputError(f"{name} is a parameter of {model}: give it in {params_word}, e.g. "
                              f"{params_word.split()[0]}={{{name!r}: {options[name]!r}}}")  # fmt: skip
-        arguments = ("params", "trials", "seed", "precision", "workers", "client", "progress", "store", *STUDY_OPTIONS)
-        matches = difflib.get_close_matches(name, arguments, n=1)
+        arguments = [*inspect.signature(function).parameters, *STUDY_OPTIONS]
+        matches = difflib.get_close_matches(name, [a for a in arguments if a != "options"], n=1)
         hint = f" (did you mean {matches[0]!r}?)" if matches else ""
         raise InputError(f"unknown option {name}{hint}; besides its arguments, a run takes {', '.join(STUDY_OPTIONS)}")
 
@@ -32,7 +34,7 @@ def simulate(model, params=None, trials=None, seed=0, precision=None, workers=1,
     a Dask ``client`` is given (used as it is). ``progress`` shows a bar
     (default: on a terminal or in Jupyter).
     """
-    _check_options(model, options, "params")
+    _check_options(simulate, model, options, "params")
     study = Study(model, params=params or {}, trials=trials, precision=precision, seed=seed, **options)
     return study.run(workers=workers, client=client, progress=progress)
 
@@ -47,7 +49,7 @@ def sweep(model, grid, params=None, trials=None, seed=0, precision=None, client=
     ``store`` path the run is written there and resumed if interrupted.
     ``progress`` shows a bar (default: on a terminal or in Jupyter).
     """
-    _check_options(model, options, "params (or grid, to sweep it)")
+    _check_options(sweep, model, options, "params (or grid, to sweep it)")
     study = Study(model, params=params or {}, sweep=dict(grid), trials=trials,
                   precision=precision, seed=seed, **options)  # fmt: skip
     return study.run(store=store, client=client, workers=workers, progress=progress)

@@ -503,7 +503,7 @@ class Study:
 def _outside_the_package():
     """The ``stacklevel`` at which a warning raised by the caller of this function names the
     first line outside this package: the user's own call, whichever API function led here."""
-    package = str(Path(__file__).parent)
+    package = f"{Path(__file__).parent}{os.sep}"
     frame, level = sys._getframe(2), 2  # stacklevel 1 is the caller itself, 2 its caller
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1

@@ -34,10 +34,12 @@ def test_a_long_run_without_a_store_warns_with_an_estimate(monkeypatch):
         studies.LongRunWarning, match=r"4e\+04 trials \(2 points x 20,000\).*roughly \d+ s on 1 core.*store="
     ) as caught:
         mc.sweep("compliance", grid={"shadow": [0.0, 1.0]}, trials=20_000, workers=1)
-    assert caught[0].filename == __file__  # the user's own line, not one inside the package
+    (warning,) = [w for w in caught if w.category is studies.LongRunWarning]
+    assert warning.filename == __file__  # the user's own line, not one inside the package
     with pytest.warns(studies.LongRunWarning) as caught:
         mc.Study("compliance", sweep={"shadow": [0.0, 1.0]}, trials=20_000).run(workers=1)
-    assert caught[0].filename == __file__
+    (warning,) = [w for w in caught if w.category is studies.LongRunWarning]
+    assert warning.filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error", studies.LongRunWarning)
         mc.sweep("compliance", grid={"shadow": [0.0, 1.0]}, trials=5_000, workers=1)  # under the limit: silent
@@ -72,12 +74,22 @@ def test_a_hidden_bar_takes_a_resumed_round():
     [(lambda: mc.simulate("compliance", horizon=5, trials=100), ["horizon is a parameter of compliance",
                                                                  "params={'horizon': 5}"]),
      (lambda: mc.sweep("compliance", {"shadow": [0, 1]}, vol=0.3, trials=100), ["vol is a parameter", "or grid"]),
-     (lambda: mc.simulate("compliance", trails=100), ["unknown option trails", "did you mean 'trials'"])],
+     (lambda: mc.simulate("compliance", trails=100), ["unknown option trails", "did you mean 'trials'"]),
+     (lambda: mc.simulate("compliance", stor="x.zarr"), ["unknown option stor"]),  # simulate keeps no store
+     (lambda: mc.sweep("compliance", {"shadow": [0, 1]}, grd={}), ["did you mean 'grid'"])],
 )  # fmt: skip
 def test_a_parameter_or_a_misspelt_argument_given_as_a_keyword_is_told_where_it_belongs(call, words):
     with pytest.raises(mc.InputError) as refused:
         call()
     assert all(word in str(refused.value) for word in words), str(refused.value)
+
+
+def test_a_cluster_table_passes_to_the_study(monkeypatch):
+    made = []
+    monkeypatch.setattr(mc.api, "Study", lambda *args, **kwargs: made.append(kwargs) or mc.Study(*args, **kwargs))
+    with pytest.raises(mc.InputError, match=r"\[cluster\] needs a type"):
+        mc.sweep("compliance", {"shadow": [0, 1]}, trials=100, cluster={"jobs": 1})
+    assert made[0]["cluster"] == {"jobs": 1}
 
 
 def test_the_study_options_still_pass_as_keywords():
