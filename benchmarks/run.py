@@ -408,7 +408,9 @@ for owner, name in ((Study, "_empty_results"), (store, "check_writable"), (Study
                     (Study, "_execute"), (store, "write_finished")):
     timed(owner, name)
 sys.argv = ["mc-twolevel", *sys.argv[1:]]
-cli.main()
+status = cli.main()
+if status:
+    sys.exit(status)
 marks["figure"] = (marks["write_finished"][1], time.perf_counter())
 print(json.dumps({name: end - begun for name, (begun, end) in marks.items()}))
 """
@@ -423,34 +425,27 @@ PHASES = {  # what each timed step of the warm main job does
 }
 
 
-def main_job_phases(tree, scale):
-    """Seconds of each step of a warm main job from ``tree`` (a fresh process, timers wrapped
-    round the steps), and the wall time of the whole process; "the rest" is Python's start and
-    everything between the steps."""
-    trials = [] if scale == 1.0 else ["--trials", str(int(12e6 * scale))]
-    env = dict(os.environ, PYTHONPATH=str(tree))
+def main_job_phases(tree, cache, trials):
+    """Seconds of each step of a warm main job from ``tree`` with the numba cache ``cache`` (a
+    fresh process, timers wrapped round the steps), and the wall time of the whole process; "the
+    rest" is Python's start and everything between the steps."""
+    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(cache))
     with tempfile.TemporaryDirectory() as folder:
-        command = [
-            sys.executable,
-            "-c",
-            _PHASES,
-            "run",
-            str(MAIN_JOB),
-            "--plot",
-            "--out",
-            f"{folder}/job.zarr",
-            *trials,
-        ]
+        command = [sys.executable, "-c", _PHASES, "run", str(MAIN_JOB), "--plot", "--out", f"{folder}/job.zarr"]
         started = time.perf_counter()
-        done = subprocess.run(command, env=env, cwd=folder, check=True, capture_output=True, text=True)
+        done = subprocess.run(command + (["--trials", str(trials)] if trials else []), env=env, cwd=folder,
+                              capture_output=True, text=True)  # fmt: skip
         wall = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError(f"the timed main job failed (status {done.returncode}):\n{done.stderr}")
     seconds = json.loads(done.stdout.strip().splitlines()[-1])
     seconds["rest"] = wall - sum(seconds.values())
-    return {"wall_seconds": wall, "seconds": seconds}
+    return {"wall_seconds": wall, "seconds": seconds, "compiled": "compiling" in done.stderr}
 
 
 def main_job(trees, scale):
-    """The main job cold (an empty numba cache) then warm, from each tree."""
+    """The main job cold (an empty numba cache) then warm, from each tree; and the steps of a
+    warm one from this tree, with the same cache."""
     trials = None if scale == 1.0 else int(12e6 * scale)
     out = {}
     for name, tree in trees.items():
@@ -459,8 +454,10 @@ def main_job(trees, scale):
             for stale in Path(folder).glob("job*"):
                 subprocess.run(["rm", "-rf", str(stale)], check=True)
             warm = _main_job(tree, Path(cache), Path(folder), trials)
-        out[name] = {"cold": cold, "warm": warm}
-    return out
+            out[name] = {"cold": cold, "warm": warm}
+            if tree == ROOT:
+                phases = main_job_phases(tree, cache, trials)
+    return out, phases
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -483,8 +480,7 @@ def measure(quick, old_tree, total_trials, largest_memory):
     load.append(machine_load())
     results["memory"] = memory(scale, largest_memory)
     trees = {"new": ROOT} | ({"old": Path(old_tree)} if old_tree else {})
-    results["main_job"] = main_job(trees, scale)
-    results["main_job_phases"] = main_job_phases(ROOT, scale)
+    results["main_job"], results["main_job_phases"] = main_job(trees, scale)
     load.append(machine_load())
     results["load_average"] = load
     return results
@@ -563,7 +559,9 @@ def to_markdown(r):
     if "main_job_phases" in r:
         phases = r["main_job_phases"]
         lines += ["", f"Where a warm main job's time goes (new tree, another fresh process: "
-                  f"{phases['wall_seconds']:.1f} s wall):", "", "| step | seconds |", "|---|---|"]  # fmt: skip
+                  f"{phases['wall_seconds']:.1f} s wall, the cache the warm run above filled"
+                  f"{'; it compiled nonetheless, so this is no warm run' if phases.get('compiled') else ''}):",
+                  "", "| step | seconds |", "|---|---|"]  # fmt: skip
         described = PHASES | {"rest": "Python's start, and everything between the steps"}
         lines += [f"| {described[name]} | {seconds:.2f} |" for name, seconds in phases["seconds"].items()]
     return "\n".join(lines) + "\n"
