@@ -146,7 +146,7 @@ def test_a_sprinkled_reward_doughnut_handed_across_moves_the_sprinkles_with_the_
 @pytest.fixture(scope="module")
 def indifferent_class():
     """All doughnuts worth the same to all, nobody envious, every voter content with nothing."""
-    return mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=400, seed=6, workers=1)
+    return mc.simulate("doughnut", EXCHANGEABLE | {"aspiration": 0.0}, trials=2_000, seed=6, workers=1)
 
 
 def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw(indifferent_class):
@@ -175,7 +175,7 @@ def test_the_indifferent_class_splits_three_four_either_way_moves_its_deal_and_p
     ds = indifferent_class
     for k in (3, 4):
         at = ds.p_split.sel(split=k)
-        assert abs(float(at) - 0.5) < 4 * math.sqrt(0.25 / 400), (k, float(at))
+        assert abs(float(at) - 0.5) < 4 * math.sqrt(0.25 / float(ds.trials)), (k, float(at))
     assert float(ds.p_split.sel(split=[3, 4]).sum()) == pytest.approx(1.0, rel=1e-12)
     assert float(ds.p_trade) == 0.0 and float(ds.p_deal_moved) == 1.0 and float(ds.p_side_payment) == 0.0
 
@@ -463,9 +463,7 @@ def _compare_with_reference(ds, name, total, squares, count, label=""):
     standard errors of their difference."""
     kernel_n = float(ds[f"{name}_n"])
     if kernel_n == 0 or count == 0:
-        assert kernel_n == count == 0 or min(kernel_n, count) < 30, (
-            f"{name}{label}: conditioned on {kernel_n} vs {count}"
-        )
+        assert max(kernel_n, count) < 30, f"{name}{label}: conditioned on {kernel_n} vs {count}"  # both rare
         return
     value, mine = float(ds[name]), total / count
     if squares is None:  # a probability: the two-sample z of proportions

@@ -77,12 +77,13 @@ def test_kernel_agrees_with_numpy_reference(n_states, gamma):
             assert z < 5, f"p_complying[{k}]: kernel {float(at.p_complying):.4f} vs numpy {k_ref / n_ref:.4f}"
 
 
-def test_without_a_shadow_retaliation_leaves_each_state_alone():
+@pytest.mark.parametrize("gamma", [0.5, 2.5])
+def test_without_a_shadow_retaliation_leaves_each_state_alone(gamma):
     # retaliation at shadow 0: omega = 0, so no stake and no conditional state; with J, K ~ U(0, 1) each
     # state complies iff J > K, independently: top = bottom ~ Binomial(n, 1/2) whatever gamma
     uniform = {"dist": "uniform", "low": 0.0, "high": 1.0}
     params = {"direct": uniform, "oppose": uniform, "recip": uniform, "pill1": 10.0, "pill2": 0.0, "gov1": 0.0,
-              "gov2": 0.0, "horizon": 0.0, "shadow": 0.0, "reciprocity": "retaliation", "n_states": 5, "gamma": 0.5}  # fmt: skip
+              "gov2": 0.0, "horizon": 0.0, "shadow": 0.0, "reciprocity": "retaliation", "n_states": 5, "gamma": gamma}  # fmt: skip
     ds = mc.simulate("multilateral", params, trials=100_000, seed=11)
     assert_within(ds, "mean_share_top", 1 / 2, sigmas=4)
     assert_within(ds, "mean_share_bottom", 1 / 2, sigmas=4)
