@@ -56,8 +56,9 @@ def _load_netcdf(path):
     """A NetCDF file this package wrote: results, or a sensitivity analysis."""
     try:
         dataset = xr.load_dataset(path, engine="h5netcdf")
-    except (OSError, ValueError):
-        raise _not_ours(path) from None
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path} cannot be read ({error}): it is damaged, or not a store or analysis written by "
+                         "mc_twolevel (mc-twolevel run or sensitivity)") from None  # fmt: skip
     if dataset.attrs.get("kind") != schema.SENSITIVITY_KIND and schema.HASH not in dataset.attrs:
         raise _not_ours(path)
     return dataset
@@ -72,7 +73,11 @@ def _load(path):
     except (FileNotFoundError, ValueError, KeyError):
         raise InputError(f"{path} is not a finished mc_twolevel store") from None
     if attrs.get("kind") == schema.SENSITIVITY_KIND:  # an analysis written whole (sensitivity --out PATH.zarr)
-        return xr.open_zarr(path, consolidated=False).load()
+        try:  # its consolidated metadata is written last: without it, the write was cut short
+            return xr.open_zarr(path, consolidated=True).load()
+        except ValueError:
+            raise InputError(f"{path} is an analysis whose writing was cut short; run mc-twolevel sensitivity "
+                             "again (the evaluated design is kept in its own store)") from None  # fmt: skip
     if schema.HASH not in attrs:
         raise _not_ours(path)
     dataset = open_finished(path, attrs.get(schema.HASH))

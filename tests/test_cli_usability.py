@@ -2,6 +2,7 @@
 a word before start-up, and options that cannot work together said so."""
 
 import argparse
+import json
 
 import pytest
 
@@ -103,7 +104,8 @@ def test_plot_refuses_what_it_did_not_write_and_draws_an_analysis_into_a_new_fol
     for name in ("other.nc", "other.zarr", "text.nc"):
         assert main(["plot", str(tmp_path / name)]) == 2
         err = " ".join(capsys.readouterr().err.split())
-        assert "is not a store or analysis written by mc_twolevel" in err and "internal error" not in err
+        assert "not a store or analysis written by mc_twolevel" in err and "internal error" not in err
+        assert ("damaged" in err) == (name == "text.nc"), err  # what cannot be read at all may be damaged
     study = tmp_path / "sens.toml"
     study.write_text('model = "compliance"\ntrials = 200\nseed = 3\n[sample]\nmethod = "morris"\nn = 4\n'
                      "ranges = { shadow = [0, 2], vol = [0.1, 0.3] }\n")  # fmt: skip
@@ -143,7 +145,9 @@ def test_models_shows_the_doughnut_box_as_a_reader_would_write_it_and_keeps_outp
     assert len({line.index(" probability: " if " probability: " in line else " mean: ") for line in lines}) == 1
 
 
-def test_an_analysis_written_as_zarr_says_nothing_of_zarr_and_opens_plainly(tmp_path, recwarn):
+def test_an_analysis_written_as_zarr_says_nothing_of_zarr_opens_plainly_and_is_drawn_only_whole(
+    tmp_path, recwarn, capsys
+):
     import warnings
 
     import xarray as xr
@@ -161,6 +165,13 @@ def test_an_analysis_written_as_zarr_says_nothing_of_zarr_and_opens_plainly(tmp_
         warnings.simplefilter("error")
         indices = xr.open_zarr(out)
     assert list(indices.parameter.values) == ["shadow", "vol"] and indices.attrs["method"] == "morris"
+    assert main(["plot", str(out)]) == 0  # whole: drawn
+    root = out / "zarr.json"  # as if the write had stopped before its last step, the consolidated metadata
+    meta = json.loads(root.read_text())
+    meta.pop("consolidated_metadata")
+    root.write_text(json.dumps(meta))
+    assert main(["plot", str(out)]) == 2
+    assert "writing was cut short" in " ".join(capsys.readouterr().err.split())
 
 
 @pytest.mark.parametrize("command", [["run", "s.toml", "--out", ""], ["run", ""], ["plot", " "],
