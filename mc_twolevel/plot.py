@@ -17,7 +17,8 @@ least ``MIN_PROBABILITY_SPAN`` for a probability and, for a mean,
 ``MIN_SE_SPAN`` standard errors or a tenth of its largest magnitude. An output
 that is zero at every point is drawn as a line at zero with its largest upper
 bound written in the panel, not as a band; one that applies at no point (NaN
-everywhere) is not drawn, and the caption names it.
+everywhere) is not drawn, and the caption names it (a study of one point lists
+it among the bars as "does not apply").
 
 Figures are drawn on their own Agg canvas, without pyplot: drawing one leaves no
 open figure behind and changes no matplotlib backend of the caller's.

@@ -128,7 +128,7 @@ _ALONE = f"{_UNIFORM}, screening alone (retaliation, shadow 0: q = 1 iff J > K)"
 _SCREENED_LOGNORMAL = "J, K lognormal with equal medians, screening"
 KNOWN_ANSWERS = (
     *(
-        _answer(f"{_UNIFORM}, assurance, shadow 0", f"p_{kind}_{s}", value, reciprocity="assurance")
+        _answer(_ASSURANCE, f"p_{kind}_{s}", value, reciprocity="assurance")
         for s in STATES
         for kind, value in (("unconditional", 1 / 2), ("conditional", 1 / 3), ("violator", 1 / 6))
     ),
