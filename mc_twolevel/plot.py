@@ -198,7 +198,7 @@ def _panel(dataset, name, ax, x, hue):
     ax.set_xlabel(_axis_label(dataset, x), fontsize=8)
     ax.set_ylabel(_value_label(dataset, name), fontsize=8)
     ax.grid(alpha=0.3)
-    if dataset[x].dtype.kind in "iu":  # counts and periods: no ticks between whole numbers
+    if _counts(dataset, x):  # no ticks between whole numbers
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if x not in _study_dims(dataset):  # a vector output: show where it has mass
         others = [d for d in data.dims if d != x]
@@ -208,6 +208,14 @@ def _panel(dataset, name, ax, x, hue):
             ax.set_xlim(coords[max(used[0] - 1, 0)], coords[min(used[-1] + 1, len(coords) - 1)])
         elif len(coords) == 1:  # one label (a single period): one tick, at it
             ax.set_xticks(coords)
+
+
+def _counts(dataset, dim):
+    """Whether ``dim`` counts something: a vector output's own whole-number dimension (periods,
+    compliers, a split), or a swept integer parameter (not a real one swept at whole values)."""
+    if dataset[dim].dtype.kind not in "iu":
+        return False
+    return dim not in _study_dims(dataset) or get_model(dataset.attrs[schema.MODEL]).params.rounds_to_integer(dim)
 
 
 def _interval_note(dataset, names):

@@ -162,3 +162,15 @@ def test_a_choice_swept_first_plots_from_its_store_and_a_box_can_be_swept(tmp_pa
     fig = figure(ds, ["p_success"])
     (ax,) = fig.axes
     assert "'count': 11" in " ".join(t.get_text() for t in ax.get_xticklabels()).replace("\n", " ")
+
+
+def test_whole_ticks_only_where_the_axis_counts():
+    """A real parameter swept at whole values (horizon in years) keeps matplotlib's ticks; a
+    vector output's own whole-number dimension (three periods) gets no ticks between its values."""
+    results = mc.sweep("compliance", grid={"horizon": [0, 1, 2, 5, 10, 20]}, params={"periods": 3},
+                       trials=2_000, seed=4, workers=1)  # fmt: skip
+    assert results["horizon"].dtype.kind == "i"
+    by_horizon, by_period = figure(results, ["p_mutual", "p_survive"]).axes[:2]
+    assert {5.0, 15.0} <= set(by_horizon.get_xticks())
+    shown = [t for t in by_period.get_xticks() if 1 <= t <= 3]
+    assert shown and all(float(t).is_integer() for t in shown), shown
