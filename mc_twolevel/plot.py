@@ -198,8 +198,8 @@ def _panel(dataset, name, ax, x, hue):
     ax.set_xlabel(_axis_label(dataset, x), fontsize=8)
     ax.set_ylabel(_value_label(dataset, name), fontsize=8)
     ax.grid(alpha=0.3)
-    if _counts(dataset, x):  # no ticks between whole numbers
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if _counts(dataset, x):  # matplotlib's own choice of ticks, less any between whole numbers
+        ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
     if x not in _study_dims(dataset):  # a vector output: show where it has mass
         others = [d for d in data.dims if d != x]
         used = np.flatnonzero(np.nan_to_num(data.max(others).values if others else data.values) > 0)
