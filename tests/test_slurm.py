@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import dask
@@ -24,8 +25,19 @@ import xarray as xr
 import zarr
 
 import mc_twolevel as mc
+from mc_twolevel.study import LongRunWarning
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "slurm"
+
+
+def _in_memory(**study):
+    """The study run here on one core: the reference the cluster's results must equal (a long
+    run kept in memory on purpose, so its LongRunWarning is expected)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LongRunWarning)
+        return mc.Study("compliance", **study).run(workers=1)
+
+
 COMMAND = f"{sys.executable} -m mc_twolevel"
 
 
@@ -153,8 +165,7 @@ def test_an_assembling_shard_of_a_cluster_study_submits_no_job_of_its_own(tmp_pa
         assembled = _within(240, lambda: study.run(store=store, shard="2/2"))  # its share on SLURM, then assembly
     submitted = capsys.readouterr().err.count("submitting worker jobs with this script")
     assert submitted == 1 and len(jobs) == 1, (submitted, jobs)  # the share's job only
-    local = mc.Study("compliance", **kw).run(workers=1)
-    xr.testing.assert_equal(local.drop_attrs(), assembled.drop_attrs())
+    xr.testing.assert_equal(_in_memory(**kw).drop_attrs(), assembled.drop_attrs())
 
 
 def _cancel_when_working(logs, cancelled):
@@ -184,8 +195,7 @@ def test_a_worker_job_cancelled_mid_run_is_replaced_and_the_run_ends_identical(t
     assert cancelled, "the worker job never connected"
     assert _jobs_used(tmp_path / "logs") >= 2, "the cancelled worker job was not replaced"
     assert "CANCELLED" in (tmp_path / "logs" / f"dask-worker-{cancelled[0]}.err").read_text()
-    local = mc.Study("compliance", **kw).run(workers=1)
-    xr.testing.assert_equal(local.drop_attrs(), batch.drop_attrs())
+    xr.testing.assert_equal(_in_memory(**kw).drop_attrs(), batch.drop_attrs())
 
 
 @needs_slurm
@@ -197,8 +207,7 @@ def test_a_worker_job_at_its_walltime_is_replaced_and_the_run_ends_identical(tmp
     study = mc.Study("compliance", cluster=_cluster(tmp_path, walltime="00:01:00"), **kw)
     batch = _within(480, lambda: study.run(store=tmp_path / "run.zarr"))
     assert _jobs_used(tmp_path / "logs") >= 2, "the run ended within one worker job's walltime: make it longer"
-    local = mc.Study("compliance", **kw).run(workers=1)
-    xr.testing.assert_equal(local.drop_attrs(), batch.drop_attrs())
+    xr.testing.assert_equal(_in_memory(**kw).drop_attrs(), batch.drop_attrs())
 
 
 def _store_complete(store):
