@@ -269,7 +269,7 @@ def _running_options(command, study_help, handler):
     command.add_argument("--trials", type=_positive, help="trials per point (overrides the study)")
     command.add_argument("--seed", type=_seed, help="seed (overrides the study)")
     command.add_argument("--plot", action="store_true", help="draw the standard figures afterwards")
-    command.set_defaults(handler=handler)
+    command.set_defaults(handler=handler, keeps_store=True)
 
 
 def parser():
@@ -313,6 +313,7 @@ def parser():
 
 
 RESUME = "finished work is kept in the store; run the same command again to resume"
+NOTHING_KEPT = "this command keeps nothing to resume; run it again"
 RETRY = "put that right and run the same command again (finished work, if any, is kept)"
 _OS_FAILURES = {
     errno.ENOSPC: "the disk is full",
@@ -327,12 +328,13 @@ _OS_FAILURES = {
 }
 
 
-def _failure(error):
-    """The exit status and one-paragraph message of a failed command."""
+def _failure(error, resume=RESUME):
+    """The exit status and one-paragraph message of a failed command (``resume``: what an
+    interrupted one has kept)."""
     if isinstance(error, Terminated):
-        return 143, f"terminated (SIGTERM); {RESUME}"
+        return 143, f"terminated (SIGTERM); {resume}"
     if isinstance(error, KeyboardInterrupt):
-        return 130, f"interrupted; {RESUME}"
+        return 130, f"interrupted; {resume}"
     if isinstance(error, (InputError, EnvironmentFailure)):
         return error.exit_status, str(error)
     if isinstance(error, FileNotFoundError):
@@ -363,10 +365,11 @@ class _Signals:
     that were running (dropped anyway) run again.
     """
 
-    def __init__(self):
+    def __init__(self, resume=RESUME):
         self.working = False
         self._interrupted = False
         self._previous = {}
+        self._resume = resume
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -382,7 +385,7 @@ class _Signals:
 
     def _handle(self, signum, frame):
         if not self.working:
-            stop_at_once(signum, f"again, at once; {RESUME}" if self._interrupted else "as the command ended")
+            stop_at_once(signum, f"again, at once; {self._resume}" if self._interrupted else "as the command ended")
         self.working, self._interrupted = False, True
         raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
@@ -399,8 +402,9 @@ def main(argv=None):
     if argv is None:
         gc.freeze()
     args = parser().parse_args(argv)
+    resume = RESUME if getattr(args, "keeps_store", False) else NOTHING_KEPT
     try:
-        with _Signals() as signals:
+        with _Signals(resume) as signals:
             try:
                 status = args.handler(args) or 0
                 signals.working = False
@@ -413,7 +417,7 @@ def main(argv=None):
                 signals.working = False
                 if isinstance(error, SystemExit) or os.environ.get("MC_TWOLEVEL_DEBUG"):
                     raise
-                status, message = _failure(error)
+                status, message = _failure(error, resume)
                 print(textwrap.fill(f"mc-twolevel: error: {message}", width=100), file=sys.stderr)
                 return status
     finally:

@@ -212,3 +212,19 @@ def test_version_and_module_entry_point():
 
     out = subprocess.run([sys.executable, "-m", "mc_twolevel", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == f"mc-twolevel {mc.__version__}"
+
+
+@pytest.mark.parametrize(("command", "kept"), [(["check", "--trials", "100"], False), (["run", "s.toml"], True)])
+def test_an_interrupted_command_says_what_it_kept(tmp_path, capsys, monkeypatch, command, kept):
+    """Only the commands that write a store keep finished work; check and plot keep nothing."""
+    from mc_twolevel import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_check", interrupted)
+    monkeypatch.setattr(cli, "_run", interrupted)
+    monkeypatch.chdir(tmp_path)
+    assert main(command) == 130
+    err = " ".join(capsys.readouterr().err.split())
+    assert ("finished work is kept in the store" in err) == kept and ("keeps nothing" in err) != kept, err
