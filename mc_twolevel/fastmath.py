@@ -23,9 +23,11 @@ arithmetic (mpmath); in double precision it is within 3.2e-15 of ``erfcx`` for
 ``0 <= x <= 27``. ``math.log`` and ``math.erfc`` cost 4-15 ns a call and do
 not vectorise.
 
-:func:`normal_quantile_at` is the standard normal quantile by Wichura's
-algorithm AS 241, its central region and its tails as separate functions, each
-without branches, so loops over blocks of them vectorise.
+:func:`normal_quantile_central` and :func:`normal_quantile_tail` are the
+standard normal quantile by Wichura's algorithm AS 241, its central region and
+its tails as separate functions, each without branches, so loops over blocks of
+them vectorise (a caller evaluates the central one over a block and the tail
+one over the values it compacts beyond 0.425 from 1/2).
 """
 
 import math
@@ -177,14 +179,3 @@ def normal_quantile_tail(tail):
     near = _ratio(_AS241_C, _AS241_D, r - 1.6)
     far = _ratio(_AS241_E, _AS241_F, r - 5.0)
     return -(near if r <= 5.0 else far)
-
-
-@numba.njit(inline="always", fastmath={"contract"}, error_model="numpy")
-def normal_quantile_at(centred, tail):
-    """The standard normal quantile of ``p``, given ``centred = p - 1/2`` and ``tail = min(p,
-    1 - p)`` (each computed where it is exact, so both tails keep full precision): all
-    three of AS 241's regions evaluated and one selected. Where most values are central,
-    :func:`normal_quantile_central` over all and :func:`normal_quantile_tail` over the
-    rest, compacted, cost less."""
-    outer = normal_quantile_tail(tail)
-    return normal_quantile_central(centred) if abs(centred) <= 0.425 else (outer if centred < 0.0 else -outer)
