@@ -90,14 +90,7 @@ def participants(s, cdf, voters, m, u, n):
         return
     uniforms_into(s, u, whole_rounds(n))
     for i in range(n):
-        lo, hi = 0, voters
-        while lo < hi:
-            middle = (lo + hi) // 2
-            if cdf[middle] > u[i]:
-                hi = middle
-            else:
-                lo = middle + 1
-        m[i] = lo
+        m[i] = np.searchsorted(cdf[:voters], u[i], side="right")  # voters if u is beyond them all
 
 
 @numba.njit
