@@ -24,6 +24,7 @@ run, and it is compiled with ``nogil=True`` so threads run kernels in parallel.
 """
 
 import dataclasses
+import functools
 import hashlib
 import numbers
 import os
@@ -335,22 +336,26 @@ class TaskKernel:
         return _rebuild_task_kernel, (fields, *_PAYLOADS[self.kernel])
 
 
+@functools.cache
 def _package_digest(module_name):
-    """A digest of every source file of the package ``module_name`` belongs to (None if it has no files)."""
+    """A digest of every source file of the package ``module_name`` belongs to (None if it has
+    no files or cannot be read)."""
     import importlib
     from pathlib import Path
 
     from .kernel_cache import sources_digest
 
-    module = importlib.import_module(module_name.split(".")[0])
-    if not getattr(module, "__file__", None):
+    try:
+        module = importlib.import_module(module_name.split(".")[0])
+        if not getattr(module, "__file__", None):
+            return None
+        if not hasattr(module, "__path__"):  # a single-file module
+            return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
+        return sources_digest(Path(module.__file__).resolve().parent)  # resolved, as the kernel cache's
+    except (ImportError, OSError):
         return None
-    if not hasattr(module, "__path__"):  # a single-file module
-        return hashlib.sha256(Path(module.__file__).read_bytes()).hexdigest()
-    return sources_digest(Path(module.__file__).parent)
 
 
-_DIGESTS = {}
 _KERNELS = {}
 _PAYLOADS = {}
 
@@ -360,12 +365,8 @@ def _kernel_reference(kernel):
     module = getattr(getattr(kernel, "py_func", None), "__module__", None)
     if not module or module == "__main__":
         return None
-    try:
-        if module not in _DIGESTS:
-            _DIGESTS[module] = _package_digest(module)
-    except (ImportError, OSError):
-        _DIGESTS[module] = None
-    return (module, kernel.py_func.__qualname__, _DIGESTS[module]) if _DIGESTS[module] else None
+    digest = _package_digest(module)
+    return (module, kernel.py_func.__qualname__, digest) if digest else None
 
 
 def _rebuild_task_kernel(fields, reference, payload):
