@@ -35,7 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 from .errors import EnvironmentFailure, InputError
 from .parallel import DaskExecutor
@@ -177,14 +176,14 @@ def _import_jobqueue():
     inside a user's ``dask.config.set`` block, its defaults go when the block ends, and a later
     block brings back only its own settings: so they are merged back on every call."""
     import dask
-    import yaml
 
     previous = signal.getsignal(signal.SIGINT)
     import dask_jobqueue
 
     signal.signal(signal.SIGINT, previous)
-    with open(Path(dask_jobqueue.__file__).parent / "jobqueue.yaml") as defaults:  # what its import adds
-        dask.config.update(dask.config.config, yaml.safe_load(defaults), priority="old")  # settings made win
+    for defaults in dask.config.defaults:  # what its import registered
+        if "jobqueue" in defaults:
+            dask.config.update(dask.config.config, {"jobqueue": defaults["jobqueue"]}, priority="old")  # settings win
     return dask_jobqueue
 
 

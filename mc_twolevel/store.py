@@ -22,6 +22,7 @@ The guarantees (docs/stores.md says more):
 """
 
 import asyncio
+import contextlib
 import errno
 import fcntl
 import json
@@ -456,6 +457,14 @@ def _netcdf_encoding(dataset):
     return {name: {"fletcher32": True} for name, v in dataset.variables.items() if v.dtype.kind in "biuf" and v.ndim}
 
 
+@contextlib.contextmanager
+def _consolidating():
+    """Zarr's warning that consolidated metadata is outside the v3 spec, silenced: xarray reads it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        yield
+
+
 def write_finished(dataset, path, draft=None):
     """Write the results of a finished run (checksummed) and mark the store complete.
 
@@ -479,9 +488,8 @@ def write_finished(dataset, path, draft=None):
         _fill(image, dataset)
     finished = xr.Dataset(attrs=dataset.attrs | {STATUS: COMPLETE, EVERY_CHUNK: True})
     finished.to_zarr(zarr.storage.MemoryStore(image), mode="a", consolidated=False)  # the root's attributes
-    with warnings.catch_warnings():  # zarr notes that consolidation is outside the v3 spec; xarray reads it
-        warnings.simplefilter("ignore", category=UserWarning)
-        zarr.consolidate_metadata(zarr.storage.MemoryStore(image))  # so xr.open_zarr and xr.open_datatree need no flag
+    with _consolidating():  # so xr.open_zarr and xr.open_datatree need no flag
+        zarr.consolidate_metadata(zarr.storage.MemoryStore(image))
     path.mkdir(parents=True, exist_ok=True)
     arrays = {key.split("/")[0] for key in image if "/" in key}
     for name in arrays.intersection(os.listdir(path)):  # left by a final write cut short by a kill
@@ -562,8 +570,7 @@ def write_dataset(dataset, path):
             for name, c in dataset.coords.items()
             if c.dtype.kind == "U"
         }
-        with warnings.catch_warnings():  # zarr notes that consolidation is outside the v3 spec; xarray reads it
-            warnings.simplefilter("ignore", category=UserWarning)
+        with _consolidating():
             dataset.assign_coords(text).to_zarr(path, mode="w", consolidated=True)
 
 
