@@ -8,9 +8,9 @@ ratifier a side; 101 voters a side with spread and a normal shock), fresh
 processes import the package from ``TREE`` (a checkout of the old version, e.g.
 ``/work/main`` or a ``git worktree``) and from this tree, taking turns for
 ``rounds`` rounds. Each process times the kernel over ``windows`` short windows
-of one core and, between windows, its own generator filling blocks of 256
-normals and of 256 uniforms (the limit its draws can reach), keeping the best of
-each. The table gives ns per trial, the generator's ns per draw beside it, the
+of one core and, between windows, its own generator filling blocks of normals
+and of uniforms the size its kernel fills (512 on the lanes, 256 on the scalar
+stream; the limit its draws can reach), keeping the best of each. The table gives ns per trial, the generator's ns per draw beside it, the
 draws per trial, and the share of the generator's limit: draws x ns per draw /
 ns per trial (normals and uniforms each at their own price). Each tree compiles
 into a numba cache of its own, made for the run: numba's on-disk cache checks
@@ -69,14 +69,18 @@ def fill_uniform_blocks(states, out, repeats):
         uniforms_into(states[0], out, out.shape[0])
 
 
+try:
+    from mc_twolevel.models.ratification.vote import BLOCK as size  # the block the lanes kernel fills
+except ImportError:
+    size = 256  # the scalar kernel's
 fills = {"normal": source.fill_normal_blocks, "uniform": fill_uniform_blocks}
-block, state = np.empty(256), task.states(2, (0,))
+block, state = np.empty(size), task.states(2, (0,))
 model.run(theta, tables, 10, task.states(0, (0,)), model.new_totals())
 for fill in fills.values():
     fill(state, block, 1)
 started = time.perf_counter()
 model.run(theta, tables, trials, task.states(1, (0,)), model.new_totals())
-repeats = max(int((time.perf_counter() - started) / 256 / 2e-9), 10)  # about as long as a kernel window
+repeats = max(int((time.perf_counter() - started) / size / 2e-9), 10)  # about as long as a kernel window
 best = {"trial": float("inf"), **{name: float("inf") for name in fills}}
 for window in range(windows):
     started = time.perf_counter()
@@ -85,7 +89,7 @@ for window in range(windows):
     for name, fill in fills.items():
         started = time.perf_counter()
         fill(state, block, repeats)
-        best[name] = min(best[name], (time.perf_counter() - started) / (256 * repeats) * 1e9)
+        best[name] = min(best[name], (time.perf_counter() - started) / (size * repeats) * 1e9)
 print(json.dumps({"generator": generator, "version": model.version, **best}))
 """
 

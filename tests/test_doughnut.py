@@ -8,7 +8,7 @@ import pytest
 import reference_doughnut as reference
 import scipy.special
 import scipy.stats
-from conftest import assert_within, two_sample_z
+from conftest import SIGMAS, assert_within, two_sample_z
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -158,9 +158,9 @@ def test_a_class_indifferent_between_doughnuts_takes_its_rewards_as_a_blind_draw
     assert blind == pytest.approx(0.7879, abs=1e-4)
     ds = indifferent_class
     assert float(ds.p_success) == 1.0 and float(ds.p_agree) == 1.0 and float(ds.p_invol) == 0.0
-    assert abs(float(ds.p_sprinkles_reward) - blind) < 5 * float(ds.p_sprinkles_reward_se)
+    assert_within(ds, "p_sprinkles_reward", blind)
     for group in "ab":  # each doughnut is a group's with probability 1/2: 3 sprinkled x 1/2
-        assert abs(float(ds[f"mean_sprinkles_{group}"]) - 1.5) < 5 * float(ds[f"mean_sprinkles_{group}_se"]), group
+        assert_within(ds, f"mean_sprinkles_{group}", 1.5)
 
 
 def test_the_indifferent_class_splits_three_four_either_way_moves_its_deal_and_pays_nobody(indifferent_class):
@@ -208,8 +208,7 @@ def test_a_side_payment_wins_the_wavering_voter_as_often_as_the_negotiator_misju
               "group_spread": 0.0, "taste_spread": 0.0, "fairness": 0.0, "aspiration": 0.1, "aspiration_spread": 0.0,
               "noise_1": 0.1}  # fmt: skip
     ds = mc.simulate("doughnut", params, trials=40_000, seed=12, workers=1)
-    side, se = float(ds.p_side_payment), float(ds.p_side_payment_se)
-    assert abs(side - expected) < 4 * se, f"p_side_payment {side:.4f} +/- {se:.4f}, derived {expected:.4f}"
+    assert_within(ds, "p_side_payment", expected, sigmas=4)
     assert float(ds.p_agree) == 1.0
     assert_within(ds, "p_success", phi(g) ** 2, sigmas=4)
     assert_within(ds, "p_invol", 1 - phi(g) ** 2, sigmas=4)
@@ -413,7 +412,6 @@ SMALL_BOX = [{"name": "glazed", "count": 2, "glazed": True},
              {"name": "jelly filled", "count": 1, "filled": True}, {"name": "plain", "count": 2}]  # fmt: skip
 CREDIT_CLASS = {"n_students": 10, "box": SMALL_BOX, "reward": 1, "credit": 2, "fairness": 1.5, "group_spread": 1.0,
                 "aspiration": 1.0, "noise_1": 0.6, "noise_2": 0.2, "anchoring": 0.5}  # fmt: skip
-REFERENCE_SIGMAS = 5
 
 
 @pytest.mark.parametrize(
@@ -459,7 +457,7 @@ def test_whole_classes_agree_with_the_numpy_reference(params, kernel_classes, re
 
 def _compare_with_reference(ds, name, total, squares, count, label=""):
     """The kernel's estimate of ``name`` against the reference's (``total`` of ``count``
-    conditioning trials, and for a mean the sum of ``squares``), within REFERENCE_SIGMAS
+    conditioning trials, and for a mean the sum of ``squares``), within SIGMAS
     standard errors of their difference."""
     kernel_n = float(ds[f"{name}_n"])
     if kernel_n == 0 or count == 0:
@@ -475,7 +473,7 @@ def _compare_with_reference(ds, name, total, squares, count, label=""):
             assert value == pytest.approx(mine, rel=1e-12), f"{name}{label}: kernel {value} vs reference {mine}"
             return
         z = abs(value - mine) / se
-    assert z < REFERENCE_SIGMAS, (
+    assert z < SIGMAS, (
         f"{name}{label}: kernel {value:.4f} (n={kernel_n:.0f}) vs reference {mine:.4f} (n={count}), "
         f"se of the difference {se:.4f}, z = {z:.1f}"
     )

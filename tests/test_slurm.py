@@ -102,8 +102,10 @@ def _write_study(path, trials, chunk_trials, seed, cluster=None):
     return path
 
 
-def _squeue(name):
-    listed = subprocess.run(["squeue", "-h", "-n", name, "-o", "%i"], capture_output=True, text=True)
+def _squeue(name, states=None):
+    """The ids of the jobs called ``name`` (pending and running, or in ``states``: "all")."""
+    listed = subprocess.run(["squeue", "-h", *(["-t", states] if states else []), "-n", name, "-o", "%i"],
+                            capture_output=True, text=True)  # fmt: skip
     return listed.stdout.split()
 
 
@@ -130,20 +132,15 @@ def test_a_cluster_study_on_slurm_equals_a_local_run_bit_for_bit(tmp_path, capsy
     assert "#SBATCH --cpus-per-task=1" in shown and "--nthreads 1" in shown and "--lifetime 240s" in shown
 
 
-def _listed(name):
-    listed = subprocess.run(["squeue", "-h", "-t", "all", "-n", name, "-o", "%i"], capture_output=True, text=True)
-    return set(listed.stdout.split())
-
-
 @contextlib.contextmanager
 def _jobs_submitted(name):
     """The ids of the jobs called ``name`` submitted while the block runs, as SLURM lists them (polled
     each 0.5 s; an ended job stays listed for MinJobAge, 30 s here, so none is missed)."""
-    earlier, seen, done = _listed(name), set(), threading.Event()
+    earlier, seen, done = set(_squeue(name, "all")), set(), threading.Event()
 
     def poll():
         while not done.wait(0.5):
-            seen.update(_listed(name) - earlier)
+            seen.update(set(_squeue(name, "all")) - earlier)
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
