@@ -1,9 +1,8 @@
 """The Python entry points: ``simulate`` one point, ``sweep`` a grid."""
 
-import difflib
 import inspect
 
-from .errors import InputError
+from .errors import InputError, did_you_mean
 from .registry import get_model
 from .study import Study
 
@@ -20,8 +19,7 @@ def _check_options(function, model, options, params_word):
             raise InputError(f"{name} is a parameter of {model}: give it in {params_word}, e.g. "
                              f"{params_word.split()[0]}={{{name!r}: {options[name]!r}}}")  # fmt: skip
         arguments = [*inspect.signature(function).parameters, *STUDY_OPTIONS]
-        matches = difflib.get_close_matches(name, [a for a in arguments if a != "options"], n=1)
-        hint = f" (did you mean {matches[0]!r}?)" if matches else ""
+        hint = did_you_mean(name, [a for a in arguments if a != "options"])
         raise InputError(f"unknown option {name}{hint}; besides its arguments, a run takes {', '.join(STUDY_OPTIONS)}")
 
 

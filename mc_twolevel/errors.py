@@ -9,6 +9,14 @@ scheduler, workers running other code), 130 for Ctrl-C and 143 for
 """
 
 
+def did_you_mean(name, choices):
+    """`` (did you mean 'x'?)`` for the one of ``choices`` closest to ``name``, or "" if none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class InputError(ValueError):
     """Bad input from a user: an unknown name, a value out of range, a malformed file.
 

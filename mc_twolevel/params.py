@@ -11,7 +11,6 @@ by name: ``P = PARAMS.slots()`` gives each parameter's slot (``theta[P.horizon]`
 distribution.
 """
 
-import difflib
 import math
 import numbers
 from collections import namedtuple
@@ -21,7 +20,7 @@ import numba
 import numpy as np
 
 from .distributions import Dist, parse_dist
-from .errors import InputError
+from .errors import InputError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -163,9 +162,9 @@ class ParamSet:
     def _param(self, name):
         if name not in self.params:
             known = ", ".join(self.params)
-            close = difflib.get_close_matches(str(name), self.params, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputError(f"unknown parameter {name!r}{hint}; this model's parameters are: {known}")
+            raise InputError(
+                f"unknown parameter {name!r}{did_you_mean(name, self.params)}; this model's parameters are: {known}"
+            )
         return self.params[name]
 
     def resolve(self, overrides=None):

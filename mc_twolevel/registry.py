@@ -7,12 +7,11 @@ model up by name: it receives the :class:`~mc_twolevel.model.Model` itself, so a
 model registered at run time also runs on remote workers.
 """
 
-import difflib
 import importlib
 import pkgutil
 from importlib.metadata import entry_points
 
-from .errors import InputError
+from .errors import InputError, did_you_mean
 
 _REGISTRY = {}
 
@@ -60,9 +59,9 @@ def get_model(name):
     if name not in _REGISTRY:
         _discover()
     if name not in _REGISTRY:
-        close = difflib.get_close_matches(name, model_names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(f"unknown model {name!r}{hint}; the models are: {', '.join(model_names())}")
+        raise InputError(
+            f"unknown model {name!r}{did_you_mean(name, model_names())}; the models are: {', '.join(model_names())}"
+        )
     return _REGISTRY[name]
 
 

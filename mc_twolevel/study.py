@@ -33,7 +33,6 @@ default otherwise), ``max_trials`` (cap per point in precision mode, default
 nor ``plot`` changes the numbers, so neither is part of the study's hash.
 """
 
-import difflib
 import functools
 import hashlib
 import itertools
@@ -54,7 +53,7 @@ import numpy as np
 from . import designs, engine
 from . import store as stores
 from .batch import check_batch_system, check_cluster
-from .errors import InputError
+from .errors import InputError, did_you_mean
 from .parallel import Progress, executor
 from .registry import get_model
 from .results import coordinate, label, to_dataset, version
@@ -219,8 +218,8 @@ class Study:
         wanted = wanted if isinstance(wanted, list) else [wanted]
         unknown = [n for n in wanted if not isinstance(n, str) or n not in names]
         if unknown or set(self.plot or {}) - {"outputs"}:
-            matches = difflib.get_close_matches(str(unknown[0]), names, n=1) if unknown else []
-            hint = f"{unknown[0]!r} is not an output (did you mean {matches[0]!r}?). " if matches else ""
+            suggestion = did_you_mean(unknown[0], names) if unknown else ""
+            hint = f"{unknown[0]!r} is not an output{suggestion}. " if suggestion else ""
             raise InputError(
                 f"{hint}[plot] takes outputs = [...] naming this model's outputs ({', '.join(names)}); got {self.plot!r}"
             )
@@ -232,10 +231,8 @@ class Study:
         wanted = (self.sample or {}).get("outputs", names) if isinstance(self.sample, dict) else names
         unknown = [n for n in wanted if n not in names] if isinstance(wanted, list) and wanted else [wanted]
         if unknown:
-            matches = difflib.get_close_matches(str(unknown[0]), names, n=1)
-            hint = f" (did you mean {matches[0]!r}?)" if matches else ""
             raise InputError(f"[sample] outputs = {wanted!r}: {unknown[0]!r} is not an output of "
-                             f"{self.model}{hint}; its outputs are {', '.join(names)}")  # fmt: skip
+                             f"{self.model}{did_you_mean(unknown[0], names)}; its outputs are {', '.join(names)}")  # fmt: skip
         return wanted
 
     def _point(self, keys, values):
@@ -281,9 +278,9 @@ class Study:
     def from_dict(cls, raw, source="study"):
         unknown = sorted(set(raw) - KEYS)
         if unknown:
-            matches = difflib.get_close_matches(unknown[0], KEYS, n=1)
-            hint = f" (did you mean {matches[0]!r}?)" if matches else ""
-            raise InputError(f"{source}: unknown key(s) {', '.join(unknown)}{hint}; allowed: {', '.join(sorted(KEYS))}")
+            raise InputError(
+                f"{source}: unknown key(s) {', '.join(unknown)}{did_you_mean(unknown[0], KEYS)}; allowed: {', '.join(sorted(KEYS))}"
+            )
         if "model" not in raw:
             raise InputError(f'{source}: no model named; add e.g. model = "compliance"')
         return cls(**raw)
